@@ -1,0 +1,102 @@
+"""Request and response pieces shared by every role (see ../shared/docs/api-contract.md)."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from beatengine.genres import GENRE_NAMES
+
+
+class Consent(BaseModel):
+    """Phase 0 consent metadata carried by every request that generates, logs or uploads."""
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str = Field(..., min_length=1, max_length=128, description="The DAW user's id.",
+                         examples=["u_123"])
+    terms_version: str = Field(..., min_length=1, max_length=64,
+                               description="Version of the terms the user accepted.",
+                               examples=["2026-01"])
+    terms_accepted: bool = Field(..., description="false: the request is refused with 403 and "
+                                 "nothing is generated or stored.", examples=[True])
+    training_opt_in: bool = Field(False, description="Only true lets the user's material reach "
+                                  "training data.", examples=[False])
+
+
+class ChordItem(BaseModel):
+    symbol: str = Field(..., min_length=1, max_length=32, description="Chord symbol.",
+                        examples=["Am7"])
+    beats: float = Field(4.0, gt=0, le=64, description="Length in beats.", examples=[2])
+
+
+class GenerateRequest(BaseModel):
+    """Fields common to every /generate endpoint."""
+    model_config = ConfigDict(extra="forbid")
+
+    consent: Consent
+    genre: str = Field("rock", description="One of GET /genres.", examples=["trap"])
+    bpm: float | None = Field(None, ge=40, le=240,
+                              description="Tempo; default: the genre's typical tempo.",
+                              examples=[140])
+    time_signature: Literal["4/4", "3/4", "6/8"] = Field(
+        "4/4", description="Metre of the clip.", examples=["4/4"])
+    bars: int = Field(4, ge=1, le=64, description="Length of the clip in bars.", examples=[8])
+    key: str | None = Field(None, max_length=32, description='Key, e.g. "A minor"; ignored by '
+                            "drums.", examples=["A minor"])
+    chords: list[str | ChordItem] | None = Field(
+        None, max_length=256, description="A progression to follow (one bar per symbol string); "
+        "ignored by drums.", examples=[["Am7", {"symbol": "F", "beats": 2}]])
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Same seed + params + model "
+                             "version gives identical output; default: random (returned).",
+                             examples=[1234])
+    temperature: float = Field(1.0, ge=0.1, le=2.0, description="Sampling temperature: lower is "
+                               "safer, higher is wilder.", examples=[0.9])
+    variations: int = Field(1, ge=1, le=8, description="Independent results in one call.",
+                            examples=[4])
+
+    @field_validator("genre")
+    @classmethod
+    def _known_genre(cls, value: str) -> str:
+        if value not in GENRE_NAMES:
+            raise ValueError(f"unknown genre {value!r}; choose one of: {', '.join(GENRE_NAMES)}")
+        return value
+
+
+class NoteOut(BaseModel):
+    pitch: int = Field(..., ge=0, le=127, description="MIDI note number.", examples=[36])
+    start: float = Field(..., ge=0, description="Start in beats from the clip start.",
+                         examples=[0.0])
+    duration: float = Field(..., gt=0, description="Length in beats.", examples=[0.25])
+    velocity: int = Field(..., ge=1, le=127, description="MIDI velocity.", examples=[104])
+
+
+class TrackOut(BaseModel):
+    name: str = Field(..., examples=["drums"])
+    is_drum: bool = Field(..., examples=[True])
+    program: int = Field(..., ge=0, le=127, description="General MIDI program.", examples=[0])
+    channel: int = Field(..., ge=0, le=15, description="0-based MIDI channel (9 = drums).",
+                         examples=[9])
+    notes: list[NoteOut]
+
+
+class VariationOut(BaseModel):
+    tracks: list[TrackOut]
+    chords: list[ChordItem] | None = Field(None, description="Present when the part follows or "
+                                           "makes a progression.")
+    midi_base64: str = Field(..., description="Standard MIDI File: tempo, time signature, one "
+                             "track per part, drums on channel 10.")
+
+
+class ModelRef(BaseModel):
+    name: str = Field(..., examples=["drums"])
+    version: str = Field(..., examples=["1.0.0"])
+
+
+class GenerationResponse(BaseModel):
+    generation_id: str = Field(..., description="Id of this generation in the event log.")
+    role: str = Field(..., examples=["drums"])
+    model: ModelRef
+    seed: int = Field(..., examples=[1234])
+    params: dict = Field(..., description="The resolved request parameters, consent excluded.")
+    variations: list[VariationOut]
+    latency_ms: float = Field(..., description="Server-side time for this request.",
+                              examples=[12.3])

@@ -1,0 +1,44 @@
+"""Drum generation for the API: request -> `DrumParams` -> grids -> tracks and MIDI."""
+
+import base64
+
+from app.schemas.common import NoteOut, TrackOut, VariationOut
+from app.schemas.drums import DrumsRequest
+from app.services.generation import Built
+from app.services.models import LoadedModel
+from beatengine.drums.generator import DrumParams
+from beatengine.drums.vocab import PIECE_NAMES, STEPS_PER_BEAT
+from beatengine.genres import GENRE_BY_NAME
+from beatengine.midi_io import DRUM_CHANNEL, Song, Track, write_midi
+
+
+def drum_params(req: DrumsRequest, seed: int) -> DrumParams:
+    return DrumParams(
+        genre=req.genre, bpm=float(req.bpm or GENRE_BY_NAME[req.genre].default_bpm), bars=req.bars,
+        time_signature=req.time_signature, density=req.density, swing=req.swing,
+        humanize=req.humanize, fills=req.fills, temperature=req.temperature, seed=seed,
+        variations=req.variations, drum_map=dict(req.drum_map), exclude=list(req.exclude))
+
+
+def build_drums(req: DrumsRequest, model: LoadedModel, seed: int) -> Built:
+    """Generate every variation and package it as tracks plus a Standard MIDI File."""
+    p = drum_params(req, seed)
+    note_map = p.note_map()
+    params = {
+        "genre": p.genre, "bpm": p.bpm, "bars": p.bars, "time_signature": p.time_signature,
+        "density": p.density, "swing": p.swing, "humanize": p.humanize, "fills": p.fills,
+        "fill_bars": [i for i, f in enumerate(p.fill_bars()) if f],
+        "temperature": p.temperature, "seed": seed, "variations": p.variations,
+        "drum_map": dict(zip(PIECE_NAMES, note_map, strict=True)), "exclude": p.exclude,
+    }
+    variations = []
+    for v in model.generator.generate(p):
+        track = Track("drums", v.notes, is_drum=True, program=0, channel=DRUM_CHANNEL)
+        midi = write_midi(Song([track], bpm=p.bpm, time_signature=p.time_signature,
+                               length_beats=v.grid.n_steps / STEPS_PER_BEAT))
+        variations.append(VariationOut(
+            tracks=[TrackOut(name="drums", is_drum=True, program=0, channel=DRUM_CHANNEL,
+                             notes=[NoteOut(pitch=n.pitch, start=n.start, duration=n.duration,
+                                            velocity=n.velocity) for n in v.notes])],
+            midi_base64=base64.b64encode(midi).decode("ascii")))
+    return Built(params, variations)

@@ -1,0 +1,80 @@
+"""The request path every /generate endpoint shares: consent, daily limit, inference off the event
+loop, the event log, and the response envelope."""
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fastapi import HTTPException, status
+from starlette.concurrency import run_in_threadpool
+
+from app.core.config import Settings
+from app.schemas.common import GenerateRequest, GenerationResponse, ModelRef, VariationOut
+from app.services.events import EventStore, GenerationRecord
+from app.services.models import LoadedModel, ModelBank
+from app.services.runner import InferenceRunner, Overloaded
+
+
+@dataclass
+class Built:
+    """What a role's builder returns: the resolved params and the variations."""
+    params: dict
+    variations: list[VariationOut]
+
+
+def seconds_to_utc_midnight(now: datetime) -> int:
+    tomorrow = (now.astimezone(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                                   microsecond=0)
+    return max(1, int((tomorrow - now).total_seconds()) + 1)
+
+
+def check_consent(request: GenerateRequest) -> None:
+    if not request.consent.terms_accepted:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "consent.terms_accepted is false: the user has not accepted the terms, "
+                            "so nothing was generated or stored")
+
+
+async def generate(role: str, request: GenerateRequest, store: EventStore, models: ModelBank,
+                   runner: InferenceRunner, settings: Settings,
+                   build: Callable[[LoadedModel, int], Built]) -> GenerationResponse:
+    started = time.perf_counter()
+    check_consent(request)
+    model = models.get(role)
+    if model is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"no {role} model is loaded; train one with "
+                            "`python -m training.run_training` or check MODEL_DIR")
+    seed = request.seed if request.seed is not None else random.SystemRandom().randrange(2**31)
+    now = datetime.now(UTC)
+    user = request.consent.user_id
+    gid = await run_in_threadpool(store.reserve_generation, user, role,
+                                  settings.LEGAL_GENERATION_LIMIT, now)
+    if gid is None:
+        retry = seconds_to_utc_midnight(now)
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                            f"daily generation limit reached: {settings.LEGAL_GENERATION_LIMIT} "
+                            f"generations per user per UTC day; try again in {retry} s",
+                            headers={"Retry-After": str(retry)})
+    try:
+        built = await runner.run(lambda: build(model, seed))
+    except Overloaded as exc:
+        await run_in_threadpool(store.release_generation, gid)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"overloaded: {exc}", headers={"Retry-After": "1"}) from exc
+    except ValueError as exc:
+        await run_in_threadpool(store.release_generation, gid)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    except BaseException:
+        await run_in_threadpool(store.release_generation, gid)
+        raise
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    await run_in_threadpool(store.complete_generation, GenerationRecord(
+        id=gid, user_id=user, role=role, params=built.params, seed=seed, model_name=role,
+        model_version=model.version, consent=request.consent.model_dump(), latency_ms=latency_ms))
+    return GenerationResponse(generation_id=gid, role=role,
+                              model=ModelRef(name=role, version=model.version), seed=seed,
+                              params=built.params, variations=built.variations,
+                              latency_ms=latency_ms)

@@ -1,0 +1,64 @@
+"""The models the service runs: the latest valid checkpoint per role, loaded once at start-up."""
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from beatengine.drums.generator import DrumGenerator
+from beatengine.registry import Checkpoint, Registry
+
+log = logging.getLogger(__name__)
+
+LOADERS = {"drums": DrumGenerator.load}
+
+
+@dataclass
+class LoadedModel:
+    checkpoint: Checkpoint
+    generator: DrumGenerator
+
+    @property
+    def version(self) -> str:
+        return self.checkpoint.version
+
+
+class ModelBank:
+    def __init__(self, model_dir: Path):
+        self.registry = Registry(model_dir)
+        self.loaded: dict[str, LoadedModel] = {}
+
+    def load_all(self) -> None:
+        """Load the highest valid version of each role; an invalid or unloadable one is skipped
+        with a warning and the next lower version is tried."""
+        for role, loader in LOADERS.items():
+            for ckpt in self.registry.checkpoints(role):
+                if not ckpt.valid:
+                    log.warning("skipping checkpoint %s/%s: %s", role, ckpt.version, ckpt.error)
+                    continue
+                try:
+                    generator = loader(ckpt.path)
+                    generator.warm_up()
+                    self.loaded[role] = LoadedModel(ckpt, generator)
+                except (OSError, ValueError, KeyError) as exc:
+                    log.warning("checkpoint %s/%s does not load: %s", role, ckpt.version, exc)
+                    continue
+                log.info("loaded %s %s", role, ckpt.version)
+                break
+            else:
+                log.warning("no valid %s checkpoint under %s", role, self.registry.root)
+
+    def get(self, role: str) -> LoadedModel | None:
+        return self.loaded.get(role)
+
+    def versions(self) -> dict[str, str | None]:
+        return {role: (m.version if (m := self.loaded.get(role)) else None) for role in LOADERS}
+
+    def describe(self) -> dict[str, list[dict]]:
+        """Every checkpoint in the registry per role, which one is loaded, and its manifest."""
+        out: dict[str, list[dict]] = {}
+        for role in sorted(set(self.registry.roles()) | set(LOADERS)):
+            loaded = self.loaded.get(role)
+            out[role] = [{"version": c.version, "valid": c.valid, "error": c.error,
+                          "loaded": loaded is not None and loaded.version == c.version,
+                          "manifest": c.manifest} for c in self.registry.checkpoints(role)]
+        return out

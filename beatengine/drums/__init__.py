@@ -1,0 +1,1 @@
+"""Drum role: vocabulary, grid representation, style rules, model, decoding and features."""

@@ -1,0 +1,144 @@
+"""Fast numpy inference for `DrumModel`.
+
+Decoding is one GRU step per 8th note (two 16th tokens), all variations in one batch. Everything that
+does not depend on the recurrent state is folded into lookup tables when the weights load: the first
+layer's input projection of every token and position, and the second token's pair bias through the
+output head. Only tokens seen in training (`active_tokens`) are scored. The per-hit detail heads do not
+feed back into the recurrence, so they run once over all steps after the loop.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from beatengine.drums import vocab as V
+from beatengine.drums.config import DrumModelConfig
+from beatengine.sampling import gumbel, sample
+
+
+@dataclass
+class DecodeResult:
+    tokens: np.ndarray    # (B, T) pattern tokens
+    vel_bins: np.ndarray  # (B, T, P)
+    off_bins: np.ndarray  # (B, T, P)
+    roll_idx: np.ndarray  # (B, T) index into ROLL_DIVISIONS
+    logits: np.ndarray | None = None  # (B, T, A) active-token logits, only for forced paths
+
+
+class DrumDecoder:
+    def __init__(self, weights: dict[str, np.ndarray], cfg: DrumModelConfig):
+        cfg.check_compatible()
+        self.cfg = cfg
+        w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in weights.items()}
+        self.h = cfg.hidden
+        # The r and z gate rows are pre-scaled by 0.5 so that sigmoid(x) = 0.5 + 0.5 * tanh(x'),
+        # which lets one tanh serve both gates.
+        gate_scale = np.ones(3 * cfg.hidden, np.float32)
+        gate_scale[:2 * cfg.hidden] = 0.5
+        self.w_ih_t = [np.ascontiguousarray(w[f"gru.weight_ih_l{i}"].T * gate_scale)
+                       for i in range(cfg.layers)]
+        self.w_hh_t = [np.ascontiguousarray(w[f"gru.weight_hh_l{i}"].T * gate_scale)
+                       for i in range(cfg.layers)]
+        self.b_ih = [w[f"gru.bias_ih_l{i}"] * gate_scale for i in range(cfg.layers)]
+        self.b_hh = [w[f"gru.bias_hh_l{i}"] * gate_scale for i in range(cfg.layers)]
+        # first-layer input projections as tables: (tokens, 3H) and (positions, 3H)
+        self.tab_a = w["tok_a.weight"] @ self.w_ih_t[0] + self.b_ih[0]
+        self.tab_b = w["tok_b.weight"] @ self.w_ih_t[0]
+        self.pos_tab = w["pos_emb.weight"] @ self.w_ih_t[0]
+        self.genre_emb = w["genre_emb.weight"]
+        self.cond_w, self.cond_b = w["cond_lin.weight"], w["cond_lin.bias"]
+        self.h0_w, self.h0_b = w["h0_lin.weight"], w["h0_lin.bias"]
+        # the output head over the active tokens only
+        self.active = np.asarray(cfg.active_tokens or range(V.NUM_PATTERNS), np.int64)
+        self.head_t = np.ascontiguousarray(w["head.weight"][self.active].T)  # (H, A)
+        self.head_b = w["head.bias"][self.active]
+        self.pair_tab = w["pair.weight"][self.active] @ self.head_t           # (A, A)
+        self.detail_half = w["detail_half.weight"]
+        self.detail_h_t, self.detail_h_b = w["detail_h.weight"].T, w["detail_h.bias"]
+        self.detail_tok = w["detail_tok.weight"]
+        self.vel_t, self.vel_b = w["vel_head.weight"].T, w["vel_head.bias"]
+        self.off_t, self.off_b = w["off_head.weight"].T, w["off_head.bias"]
+        self.roll_t, self.roll_b = w["roll_head.weight"].T, w["roll_head.bias"]
+
+    def condition(self, genre: int, tempo: float, density: float) -> np.ndarray:
+        tz = (tempo - self.cfg.tempo_mean) / self.cfg.tempo_std
+        return self.genre_emb[genre] + self.cond_w @ np.array([tz, density], np.float32) + self.cond_b
+
+    def _gru_step(self, layer: int, gi: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """torch.nn.GRU's cell: r, z = sigmoid(..), n = tanh(x_n + r * h_n), h' = (1-z) n + z h."""
+        H = self.h
+        gh = h @ self.w_hh_t[layer]                                          # (B, 3H)
+        gh += self.b_hh[layer]
+        rz = np.tanh(gi[:, :2 * H] + gh[:, :2 * H])                          # (B, 2H), scaled
+        rz += 1.0
+        rz *= 0.5                                                            # sigmoid
+        n = gh[:, 2 * H:]
+        n *= rz[:, :H]
+        n += gi[:, 2 * H:]
+        np.tanh(n, out=n)
+        h = h - n
+        h *= rz[:, H:]
+        h += n
+        return h                                                             # n + z (h - n)
+
+    def decode(self, genre: int, tempo: float, density: float, positions: np.ndarray,
+               batch: int, rng: np.random.Generator, temperature: float = 1.0,
+               bias: np.ndarray | None = None, forced: np.ndarray | None = None) -> DecodeResult:
+        """Sample `batch` sequences over the given (T,) position ids of 16th steps (T even).
+
+        With `forced` (B, T) tokens (all active) the path is given instead of sampled and the result
+        carries the active-token logits of every step (to check this decoder against PyTorch)."""
+        T, L, H = len(positions), self.cfg.layers, self.h
+        active = self.active
+        cond = self.condition(genre, tempo, density)                         # (E,)
+        h0 = np.tanh(self.h0_w @ cond + self.h0_b).reshape(L, H)
+        hs = [np.repeat(h0[i][None], batch, axis=0) for i in range(L)]       # L x (B, H)
+        step_in = self.pos_tab[positions[0::2]] + cond @ self.w_ih_t[0]      # (S, 3H)
+        noise = gumbel(rng, (T, batch, len(active)))
+        head_b = self.head_b if bias is None else self.head_b + bias[active]
+        tokens = np.empty((batch, T), np.int64)
+        tops = np.empty((T // 2, batch, H), np.float32)
+        prev_a = prev_b = np.full(batch, V.BOS)
+        all_logits = np.empty((batch, T, len(active)), np.float32) if forced is not None else None
+        if forced is not None:
+            forced_idx = np.searchsorted(active, forced)
+        for s in range(T // 2):
+            x = self.tab_a[prev_a] + self.tab_b[prev_b] + step_in[s]         # (B, 3H)
+            for i in range(L):
+                hs[i] = self._gru_step(i, x, hs[i])
+                if i + 1 < L:
+                    x = hs[i] @ self.w_ih_t[i + 1] + self.b_ih[i + 1]
+            tops[s] = hs[-1]
+            logits_a = hs[-1] @ self.head_t + head_b                         # (B, A)
+            if forced is None:
+                ia = sample(logits_a, noise[2 * s], temperature)
+            else:
+                ia = forced_idx[:, 2 * s]
+                all_logits[:, 2 * s] = logits_a
+            logits_b = logits_a + self.pair_tab[ia]                          # (B, A)
+            if forced is None:
+                ib = sample(logits_b, noise[2 * s + 1], temperature)
+            else:
+                ib = forced_idx[:, 2 * s + 1]
+                all_logits[:, 2 * s + 1] = logits_b
+            prev_a, prev_b = active[ia], active[ib]
+            tokens[:, 2 * s], tokens[:, 2 * s + 1] = prev_a, prev_b
+        h16 = np.repeat(tops.transpose(1, 0, 2), 2, axis=1)                  # (B, T, H)
+        result = self._details(h16, tokens, rng, temperature)
+        result.logits = all_logits
+        return result
+
+    def _details(self, tops: np.ndarray, tokens: np.ndarray, rng: np.random.Generator,
+                 temperature: float) -> DecodeResult:
+        B, T = tokens.shape
+        d = np.tanh(tops @ self.detail_h_t + self.detail_h_b + self.detail_tok[tokens]
+                    + self.detail_half[np.arange(T) % 2])                   # (B, T, D)
+        vel = (d @ self.vel_t + self.vel_b).reshape(B, T, V.NUM_PIECES, V.VEL_BINS)
+        off = (d @ self.off_t + self.off_b).reshape(B, T, V.NUM_PIECES, V.OFFSET_BINS)
+        roll = d @ self.roll_t + self.roll_b                                 # (B, T, 2)
+        # detail temperature stays near 1: velocity and timing spread is the human feel
+        t = min(max(temperature, 0.7), 1.2)
+        return DecodeResult(tokens,
+                            sample(vel, gumbel(rng, vel.shape), t, cutoff=5.0),
+                            sample(off, gumbel(rng, off.shape), t, cutoff=5.0),
+                            sample(roll, gumbel(rng, roll.shape), t))

@@ -1,0 +1,114 @@
+"""Drum generation from a checkpoint: controls in, grids and notes out."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file
+
+from beatengine.drums import vocab as V
+from beatengine.drums.config import DrumModelConfig
+from beatengine.drums.decoder import DrumDecoder
+from beatengine.drums.grid import DrumGrid, render, tokens_to_hits
+from beatengine.midi_io import Note
+from beatengine.sampling import combine, forbid, nudge
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+
+# Electronic genres play the backbeat on a clap unless the request maps it elsewhere.
+GENRE_KIT: dict[str, dict[str, int]] = {"house": {"snare": 39}, "techno": {"snare": 39},
+                                       "trap": {"snare": 39}}
+
+
+@dataclass
+class DrumParams:
+    genre: str
+    bpm: float
+    bars: int
+    time_signature: str = "4/4"
+    density: float = 0.5
+    swing: float = 0.0
+    humanize: float = 0.5
+    fills: int = 8                  # a fill in the last bar of every `fills` bars; 0 = none
+    temperature: float = 1.0
+    seed: int = 0
+    variations: int = 1
+    drum_map: dict[str, int] = field(default_factory=dict)  # piece name -> GM note
+    exclude: list[str] = field(default_factory=list)        # pieces never to play
+
+    def fill_bars(self) -> np.ndarray:
+        bars = np.arange(self.bars)
+        return (bars + 1) % self.fills == 0 if self.fills else np.zeros(self.bars, bool)
+
+    def note_map(self) -> tuple[int, ...]:
+        chosen = {**GENRE_KIT.get(self.genre, {}), **self.drum_map}
+        notes = [chosen.get(name, V.GM_NOTE[i]) for i, name in enumerate(V.PIECE_NAMES)]
+        if "hh_roll" not in chosen:
+            notes[V.HH_ROLL] = notes[V.CLOSED_HH]
+        return tuple(notes)
+
+
+@dataclass
+class DrumVariation:
+    grid: DrumGrid
+    notes: list[Note]
+
+
+_TOKEN_HITS = tokens_to_hits(np.arange(V.NUM_PATTERNS))                 # (1024, P)
+_POPCOUNT = _TOKEN_HITS.sum(axis=1).astype(np.float32)
+
+
+class DrumGenerator:
+    """A loaded drum checkpoint, ready to generate."""
+
+    def __init__(self, weights: dict[str, np.ndarray], cfg: DrumModelConfig):
+        self.cfg = cfg
+        self.decoder = DrumDecoder(weights, cfg)
+        self.genre_index = {g: i for i, g in enumerate(cfg.genres)}
+
+    @classmethod
+    def load(cls, path: Path) -> "DrumGenerator":
+        cfg = DrumModelConfig.from_json((path / CONFIG_FILE).read_text())
+        return cls(load_file(str(path / WEIGHTS_FILE)), cfg)
+
+    def warm_up(self) -> None:
+        """One short generation, so the first request does not pay for first-call set-up."""
+        self.generate(DrumParams(genre=self.cfg.genres[0], bpm=120, bars=1))
+
+    def logit_bias(self, p: DrumParams) -> np.ndarray:
+        """Static masks: excluded pieces are forbidden; density leans on the number of hits."""
+        excluded = [V.PIECE_INDEX[name] for name in p.exclude]
+        if V.CLOSED_HH in excluded:
+            excluded.append(V.HH_ROLL)
+        allowed = ~_TOKEN_HITS[:, excluded].any(axis=1) if excluded else None
+        return combine(V.NUM_PATTERNS, None if allowed is None else forbid(allowed),
+                       nudge(_POPCOUNT, 0.6 * (p.density - 0.5)))
+
+    def generate(self, p: DrumParams) -> list[DrumVariation]:
+        if p.genre not in self.genre_index:
+            raise ValueError(f"genre {p.genre!r} is not known to this checkpoint")
+        meter = V.METER_INDEX[p.time_signature]
+        spb = V.STEPS_PER_BAR[p.time_signature]
+        fills = p.fill_bars()
+        positions = np.array([V.position_id(meter, t % spb, bool(fills[t // spb]), t // spb)
+                              for t in range(p.bars * spb)])
+        rng = np.random.default_rng(p.seed)
+        out = self.decoder.decode(self.genre_index[p.genre], p.bpm, p.density, positions,
+                                  p.variations, rng, p.temperature, self.logit_bias(p))
+        note_map = p.note_map()
+        variations = []
+        for b in range(p.variations):
+            hits = tokens_to_hits(out.tokens[b])                                  # (T, P)
+            jitter = rng.random((2, *hits.shape))
+            grid = DrumGrid(
+                meter=p.time_signature, hits=hits,
+                velocity=np.where(hits, V.bin_to_velocity(out.vel_bins[b], jitter[0]),
+                                  0),
+                offset=np.where(hits, V.bin_to_offset(out.off_bins[b], jitter[1]), 0.0),
+                roll_div=np.where(hits[:, V.HH_ROLL],
+                                  np.asarray(V.ROLL_DIVISIONS)[out.roll_idx[b]], 0),
+                fill_bars=fills)
+            variations.append(DrumVariation(grid, render(grid, note_map, p.swing, p.humanize)))
+        return variations
+

@@ -1,0 +1,141 @@
+"""The model registry: semantic-versioned checkpoints under `<MODEL_DIR>/checkpoints/<role>/<semver>/`.
+
+Each version directory holds its files (weights as safetensors, config as JSON) and a
+`manifest.json` with the version, the model config, the sha256 of every file, a training data
+summary, metrics and created_at. A version is published by writing a temporary directory and renaming
+it into place, so readers never see half a checkpoint. A version whose manifest is missing or whose
+files do not match their hashes is invalid and skipped.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    m = SEMVER.match(text)
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class InvalidCheckpoint(ValueError):
+    pass
+
+
+@dataclass
+class Checkpoint:
+    role: str
+    version: str
+    path: Path
+    manifest: dict | None
+    error: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None
+
+
+def verify(path: Path) -> dict:
+    """Return the manifest of a checkpoint directory; raise InvalidCheckpoint if anything is off."""
+    try:
+        manifest = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidCheckpoint(f"no readable {MANIFEST}: {exc}") from exc
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise InvalidCheckpoint("manifest lists no files")
+    if manifest.get("version") != path.name:
+        raise InvalidCheckpoint(f"manifest version {manifest.get('version')!r} != {path.name!r}")
+    for name, digest in files.items():
+        f = path / name
+        if not f.is_file():
+            raise InvalidCheckpoint(f"missing file {name}")
+        if sha256_file(f) != digest:
+            raise InvalidCheckpoint(f"sha256 mismatch for {name}")
+    return manifest
+
+
+class Registry:
+    def __init__(self, model_dir: Path | str):
+        self.root = Path(model_dir) / "checkpoints"
+
+    def roles(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir()) if self.root.is_dir() else []
+
+    def checkpoints(self, role: str) -> list[Checkpoint]:
+        """Every version of a role, newest first, each verified."""
+        role_dir = self.root / role
+        if not role_dir.is_dir():
+            return []
+        out = []
+        for p in role_dir.iterdir():
+            v = parse_version(p.name)
+            if v is None or not p.is_dir():
+                continue
+            try:
+                out.append(Checkpoint(role, p.name, p, verify(p)))
+            except InvalidCheckpoint as exc:
+                out.append(Checkpoint(role, p.name, p, None, str(exc)))
+        return sorted(out, key=lambda c: parse_version(c.version), reverse=True)
+
+    def latest_valid(self, role: str) -> Checkpoint | None:
+        for ckpt in self.checkpoints(role):
+            if ckpt.valid:
+                return ckpt
+            log.warning("skipping checkpoint %s/%s: %s", role, ckpt.version, ckpt.error)
+        return None
+
+    def next_version(self, role: str, bump: str = "minor") -> str:
+        versions = [parse_version(c.version) for c in self.checkpoints(role)]
+        if not versions:
+            return "1.0.0"
+        major, minor, patch = max(versions)
+        if bump == "major":
+            return f"{major + 1}.0.0"
+        if bump == "patch":
+            return f"{major}.{minor}.{patch + 1}"
+        return f"{major}.{minor + 1}.0"
+
+    def publish(self, role: str, files: dict[str, bytes], manifest: dict,
+                bump: str = "minor") -> Checkpoint:
+        """Write `files` and a manifest as the role's next version, atomically."""
+        role_dir = self.root / role
+        role_dir.mkdir(parents=True, exist_ok=True)
+        version = self.next_version(role, bump)
+        tmp = Path(tempfile.mkdtemp(prefix=".publish-", dir=role_dir))
+        try:
+            for name, data in files.items():
+                (tmp / name).write_bytes(data)
+            full = {
+                "role": role,
+                "version": version,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                **manifest,
+                "files": {name: sha256_file(tmp / name) for name in sorted(files)},
+            }
+            (tmp / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
+            os.chmod(tmp, 0o755)
+            tmp.rename(role_dir / version)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return Checkpoint(role, version, role_dir / version, full)

@@ -1,0 +1,47 @@
+import base64
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import mido
+import pytest
+from fastapi.testclient import TestClient
+
+from app.core.config import Settings
+from app.main import create_app
+from tests.midi_fixtures import make_gmd_dir, tiny_training_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_MODELS = ROOT / "models"
+
+CONSENT = {"user_id": "u_test", "terms_version": "2026-01", "terms_accepted": True,
+           "training_opt_in": False}
+
+
+def make_client(tmp_path: Path, model_dir: Path = SHIPPED_MODELS, **overrides) -> TestClient:
+    settings = Settings(MODEL_DIR=model_dir, DATA_DIR=tmp_path / "data", **overrides)
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    """The real app (lifespan included) on the shipped checkpoints and a fresh event store."""
+    with make_client(tmp_path) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry holding one tiny drum model trained on fixture data through the real entry point."""
+    from training.run_training import main
+
+    base = tmp_path_factory.mktemp("tiny")
+    cfg = tiny_training_config(make_gmd_dir(base / "gmd"), base / "models", base / "user")
+    (base / "config.json").write_text(json.dumps(cfg))
+    assert main(["--config", str(base / "config.json")]) == 0
+    return base / "models"
+
+
+def decode_midi(variation: dict) -> mido.MidiFile:
+    return mido.MidiFile(file=io.BytesIO(base64.b64decode(variation["midi_base64"])))

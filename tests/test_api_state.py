@@ -1,0 +1,81 @@
+"""GET /health, /models, /genres, CORS and the overload guard."""
+
+import asyncio
+import shutil
+import threading
+
+import pytest
+
+from app.services.runner import InferenceRunner, Overloaded
+from beatengine.genres import GENRE_NAMES
+from tests.conftest import SHIPPED_MODELS, make_client
+
+
+def test_health_and_models_say_what_is_loaded(client):
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["models"]["drums"]
+    assert health["event_store"]["backend"] == "sqlite"
+    models = client.get("/models").json()["roles"]["drums"]
+    loaded = [m for m in models if m["loaded"]]
+    assert len(loaded) == 1 and loaded[0]["version"] == health["models"]["drums"]
+    manifest = loaded[0]["manifest"]
+    assert {"version", "model_config", "files", "training_data", "metrics", "created_at"} <= set(
+        manifest)
+
+
+def test_genres_list_says_where_each_genre_comes_from(client):
+    genres = {g["name"]: g for g in client.get("/genres").json()["genres"]}
+    assert set(genres) == set(GENRE_NAMES)
+    assert genres["trap"]["source"] == "rules" and genres["rock"]["source"] == "data"
+    for name in ("drill", "boom_bap", "lofi", "house", "techno", "drum_and_bass"):
+        assert genres[name]["style_rules"]
+
+
+def test_cors_origins_come_from_settings(tmp_path):
+    with make_client(tmp_path, CORS_ORIGINS=["https://daw.example"]) as c:
+        ok = c.options("/generate/drums", headers={"Origin": "https://daw.example",
+                                                   "Access-Control-Request-Method": "POST"})
+        assert ok.headers["access-control-allow-origin"] == "https://daw.example"
+        bad = c.options("/generate/drums", headers={"Origin": "https://evil.example",
+                                                    "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in bad.headers
+
+
+def test_cors_origins_parse_from_a_comma_separated_env(monkeypatch):
+    from app.core.config import Settings
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("SUPABASE_SERVICE_KEY", "sb_secret_do_not_print")
+    s = Settings()
+    assert s.CORS_ORIGINS == ["https://a.example", "https://b.example"]
+    assert "sb_secret_do_not_print" not in repr(s) and "do_not_print" not in str(s.model_dump())
+
+
+def test_a_tampered_newest_checkpoint_is_skipped_at_start_up(tmp_path, caplog):
+    models = tmp_path / "models"
+    shutil.copytree(SHIPPED_MODELS, models)
+    role = models / "checkpoints" / "drums"
+    newest = max(role.iterdir(), key=lambda p: tuple(int(x) for x in p.name.split(".")))
+    fake = role / "99.0.0"
+    shutil.copytree(newest, fake)
+    (fake / "manifest.json").write_text((fake / "manifest.json").read_text().replace(
+        f'"version": "{newest.name}"', '"version": "99.0.0"'))
+    (fake / "model.safetensors").write_bytes(b"tampered")
+    with make_client(tmp_path, model_dir=models) as c:
+        assert c.get("/health").json()["models"]["drums"] == newest.name
+        listed = {m["version"]: m for m in c.get("/models").json()["roles"]["drums"]}
+        assert not listed["99.0.0"]["valid"] and "sha256" in listed["99.0.0"]["error"]
+    assert "skipping checkpoint drums/99.0.0" in caplog.text
+
+
+def test_overloaded_runner_refuses_at_once():
+    async def scenario():
+        runner = InferenceRunner(workers=1, max_queued=0)
+        gate = threading.Event()
+        first = asyncio.ensure_future(runner.run(gate.wait))
+        await asyncio.sleep(0.05)
+        with pytest.raises(Overloaded):
+            await runner.run(lambda: None)
+        gate.set()
+        assert await first is True
+        runner.shutdown()
+    asyncio.run(scenario())

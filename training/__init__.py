@@ -1,0 +1,1 @@
+"""Local-first training: data pipeline, training entry point and evaluation."""

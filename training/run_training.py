@@ -1,0 +1,46 @@
+"""Training entry point: `python -m training.run_training --config training/configs/local.json`.
+
+Trains every role the config lists (CUDA when present, else the CPU) and writes each result as the
+next semantic version under `<model_dir>/checkpoints/<role>/`.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from training.data_pipeline import NoTrainingData
+
+TRAINERS = {"drums": "training.train_drums"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Train the engine's models.")
+    parser.add_argument("--config", default="training/configs/local.json")
+    parser.add_argument("--roles", nargs="*", help="override the config's role list")
+    parser.add_argument("--model-dir", help="override the config's model_dir (else MODEL_DIR)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    cfg = json.loads(Path(args.config).read_text())
+    model_dir = Path(args.model_dir or os.environ.get("MODEL_DIR") or cfg.get("model_dir", "models"))
+    for role in args.roles or cfg.get("roles", list(TRAINERS)):
+        if role not in TRAINERS or role not in cfg:
+            print(f"error: no trainer or config section for role {role!r}", file=sys.stderr)
+            return 2
+        trainer = __import__(TRAINERS[role], fromlist=["train"])
+        try:
+            ckpt = trainer.train(cfg[role], model_dir)
+        except NoTrainingData as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        m = ckpt.manifest["metrics"]
+        print(f"{role}: wrote version {ckpt.version} to {ckpt.path} "
+              f"(val pattern NLL {m['val_pattern_nll']}, Markov {m['markov_val_pattern_nll']}, "
+              f"{m['train_seconds']} s on {m['device']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
