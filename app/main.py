@@ -3,8 +3,9 @@
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from app.api.routes import generate, state
 from app.core.config import Settings, get_settings
@@ -41,6 +42,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   "shared/docs/api-contract.md.")
     app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS,
                        allow_methods=["*"], allow_headers=["*"])
+
+    @app.middleware("http")
+    async def limit_body_size(request: Request, call_next):
+        """413 before reading a body larger than MAX_BODY_BYTES (judged by Content-Length)."""
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.MAX_BODY_BYTES:
+            return JSONResponse({"detail": f"request body of {length} bytes is larger than the "
+                                 f"{settings.MAX_BODY_BYTES} bytes this service accepts"},
+                                status_code=413)
+        return await call_next(request)
     app.include_router(generate.router)
     app.include_router(state.router)
     return app

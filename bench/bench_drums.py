@@ -5,8 +5,9 @@
 Starts `uvicorn app.main:app` on the shipped checkpoints with a throw-away event store, then measures:
 cold start (process spawn to the first answered generation), server-side (`latency_ms`) and
 end-to-end latency over `--requests` sequential requests of 8 bars with 1 and with 4 variations,
-the server's resident memory (RSS, and its peak), and a burst of concurrent requests beyond the
-inference queue to show overload is answered with 503 at once. Prints a Markdown table.
+the server's resident memory (RSS, and its peak), and a burst of heavy requests that fills the
+inference queue: probes sent while it is full must get 503 at once and /health must keep
+answering. Prints a Markdown table.
 """
 
 import argparse
@@ -92,22 +93,36 @@ def main() -> None:
               f"{pct(e2e_ms, 50):.1f} | {pct(e2e_ms, 95):.1f} | {pct(e2e_ms, 99):.1f} |")
     print(f"\ncold start to first answered generation: {cold:.2f} s")
     print(f"server RSS after the runs: {rss:.0f} MB (peak {peak:.0f} MB)")
-    print(f"overload burst of {burst['sent']} concurrent requests: {burst['ok']} x 200, "
-          f"{burst['busy']} x 503 (slowest 503 answered in {burst['busy_max_ms']:.1f} ms)")
+    print(f"overload: {burst['heavy']} concurrent 64-bar x 8-variation requests "
+          f"({burst['heavy_ok']} x 200, {burst['heavy_busy']} x 503); while they ran, "
+          f"{burst['probe_503']} of {burst['probes']} probe requests got 503 in "
+          f"{burst['busy_p50_ms']:.1f} ms median ({burst['busy_max_ms']:.1f} max) and /health "
+          f"answered in {burst['health_p50_ms']:.1f} ms median ({burst['health_max_ms']:.1f} max)")
 
 
-async def overload_burst(url: str, body: dict, n: int = 60) -> dict:
-    async with httpx.AsyncClient(base_url=url, timeout=60,
-                                 limits=httpx.Limits(max_connections=n)) as client:
-        async def one(i: int) -> tuple[int, float]:
+async def overload_burst(url: str, body: dict, heavy: int = 24, probes: int = 20) -> dict:
+    """Fill the inference queue with heavy requests (64 bars x 8 variations), then time probe
+    requests one by one while it is full: each must be refused with 503 at once, and /health must
+    keep answering (inference runs off the event loop)."""
+    async with httpx.AsyncClient(base_url=url, timeout=120,
+                                 limits=httpx.Limits(max_connections=heavy + 4)) as client:
+        load = [asyncio.ensure_future(client.post("/generate/drums", json={
+            **body, "bars": 64, "variations": 8, "seed": i})) for i in range(heavy)]
+        await asyncio.sleep(0.5)
+        busy_ms, health_ms, codes = [], [], []
+        for _ in range(probes):
             s = time.perf_counter()
-            r = await client.post("/generate/drums", json={**body, "bars": 64, "variations": 8,
-                                                           "seed": i})
-            return r.status_code, (time.perf_counter() - s) * 1000
-        results = await asyncio.gather(*(one(i) for i in range(n)))
-    busy = [ms for code, ms in results if code == 503]
-    return {"sent": n, "ok": sum(code == 200 for code, _ in results), "busy": len(busy),
-            "busy_max_ms": max(busy) if busy else 0.0}
+            r = await client.post("/generate/drums", json=body)
+            codes.append(r.status_code)
+            busy_ms.append((time.perf_counter() - s) * 1000)
+            s = time.perf_counter()
+            (await client.get("/health")).raise_for_status()
+            health_ms.append((time.perf_counter() - s) * 1000)
+        done = [r.status_code for r in await asyncio.gather(*load)]
+    return {"heavy": heavy, "heavy_ok": done.count(200), "heavy_busy": done.count(503),
+            "probes": probes, "probe_503": codes.count(503),
+            "busy_p50_ms": float(np.median(busy_ms)), "busy_max_ms": max(busy_ms),
+            "health_p50_ms": float(np.median(health_ms)), "health_max_ms": max(health_ms)}
 
 
 if __name__ == "__main__":

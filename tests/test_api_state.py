@@ -8,7 +8,7 @@ import pytest
 
 from app.services.runner import InferenceRunner, Overloaded
 from beatengine.genres import GENRE_NAMES
-from tests.conftest import SHIPPED_MODELS, make_client
+from tests.conftest import CONSENT, SHIPPED_MODELS, make_client
 
 
 def test_health_and_models_say_what_is_loaded(client):
@@ -79,3 +79,26 @@ def test_overloaded_runner_refuses_at_once():
         assert await first is True
         runner.shutdown()
     asyncio.run(scenario())
+
+
+def test_the_service_key_never_reaches_the_logs(tmp_path, caplog):
+    import logging
+    caplog.set_level(logging.DEBUG)
+    with make_client(tmp_path, SUPABASE_SERVICE_KEY="sb_secret_xyz123") as c:
+        c.post("/generate/drums", json={"consent": CONSENT, "bars": 1})
+        body = c.get("/health").text + c.get("/models").text
+    assert "sb_secret_xyz123" not in caplog.text and "sb_secret_xyz123" not in body
+
+
+def test_an_oversized_body_gets_413(client):
+    huge = '{"consent": {}, "pad": "' + "x" * 1_100_000 + '"}'
+    r = client.post("/generate/drums", content=huge, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "larger than" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"consent": null}', '{"consent": "x"}',
+                                  '{"consent": {"user_id": "u", "terms_version": "1", '
+                                  '"terms_accepted": "maybe"}}', '{"chords": [1, 2]}'])
+def test_garbage_gets_422_never_500(client, body):
+    r = client.post("/generate/drums", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422

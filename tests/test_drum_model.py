@@ -29,10 +29,12 @@ def test_numpy_decoder_matches_torch_logits_along_a_path():
     assert set(np.unique(path)) <= set(active)
     res = dec.decode(2, 97.0, 0.3, pos, 3, np.random.default_rng(1), forced=path)
     with torch.no_grad():
-        logits = model(torch.tensor(path), torch.tensor(np.tile(pos, (3, 1))),
-                       torch.tensor([2, 2, 2]), torch.tensor([97.0] * 3),
-                       torch.tensor([0.3] * 3))[0].numpy()
-    np.testing.assert_allclose(logits[:, :, active], res.logits, atol=1e-4)
+        out = [x.numpy() for x in model(torch.tensor(path), torch.tensor(np.tile(pos, (3, 1))),
+                                        torch.tensor([2, 2, 2]), torch.tensor([97.0] * 3),
+                                        torch.tensor([0.3] * 3))]
+    np.testing.assert_allclose(out[0][:, :, active], res.logits, atol=1e-4)
+    for ours, theirs in zip(dec.detail_logits(res.hidden, path), out[1:], strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-4)        # velocity, offset, roll
 
 
 def test_config_round_trips_through_json():

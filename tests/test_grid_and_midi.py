@@ -82,3 +82,66 @@ def test_a_32nd_roll_over_a_beat_becomes_four_roll_steps():
     grid = quantize(triplets, V.TD11_TO_PIECE, "4/4", 1)
     assert (grid.roll_div[:2] == 3).all() and grid.hits[:2, V.HH_ROLL].all()
     assert len(render(grid, humanize=0.0)) == 6
+
+
+def test_hat_flams_are_one_stroke_and_a_straddling_run_keeps_its_hits():
+    flam = [Note(42, 1.0, 0.05, 60), Note(44, 1.02, 0.05, 90)]          # pedal + stick together
+    grid = quantize(flam, V.TD11_TO_PIECE, "4/4", 1)
+    assert grid.hits[:, V.HH_ROLL].sum() == 0 and grid.hits[4, V.CLOSED_HH]
+    assert grid.velocity[4, V.CLOSED_HH] == 90
+    run = [Note(42, p / 4, 0.05, 80) for p in (3.4, 3.85, 4.3)]          # 3 strokes over 2 steps
+    grid = quantize(run, V.TD11_TO_PIECE, "4/4", 1)
+    assert len(render(grid, humanize=0.0)) == 3
+
+
+def test_read_midi_keeps_a_note_struck_again_before_its_note_off():
+    import io
+
+    import mido
+    mid = mido.MidiFile(ticks_per_beat=480)
+    tr = mido.MidiTrack()
+    tr += [mido.Message("note_on", channel=9, note=42, velocity=80, time=0),
+           mido.Message("note_on", channel=9, note=42, velocity=70, time=60),
+           mido.Message("note_off", channel=9, note=42, velocity=0, time=60)]
+    mid.tracks.append(tr)
+    buf = io.BytesIO()
+    mid.save(file=buf)
+    notes = read_midi(buf.getvalue()).notes_by_channel[9]
+    assert [(n.start, n.velocity) for n in notes] == [(0.0, 80), (0.125, 70)]
+
+
+def test_render_never_makes_zero_length_or_overlapping_notes():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        grid = DrumGrid.empty("4/4", 2)
+        grid.hits = rng.random(grid.hits.shape) < 0.5
+        grid.velocity = rng.integers(1, 128, grid.hits.shape)
+        grid.offset = rng.uniform(-0.5, 0.49, grid.hits.shape)
+        grid.roll_div = rng.choice([2, 3], grid.n_steps)
+        colliding = (36, 36, 42, 42, 43, 43, 43, 49, 49, 42)         # many pieces on one note
+        for swing, humanize in ((0, 0), (1, 1), (0.66, 0.5)):
+            notes = render(grid, colliding, swing, humanize)
+            assert all(n.duration > 0 and 0 <= n.start and n.start + n.duration <= 8 for n in notes)
+            by_pitch: dict[int, list[Note]] = {}
+            for n in notes:
+                by_pitch.setdefault(n.pitch, []).append(n)
+            for same in by_pitch.values():
+                for a, b in zip(same, same[1:], strict=False):
+                    assert round((a.start + a.duration) * 480) <= round(b.start * 480)
+
+
+def test_program_change_comes_before_the_first_note_and_offs_before_ons():
+    import io
+
+    import mido
+    notes = [Note(36, 0.0, 0.25, 100), Note(36, 0.25, 0.25, 90)]
+    data = write_midi(Song([Track("bass", notes, program=33, channel=1)], bpm=120,
+                           key_signature="Am", length_beats=4))
+    track = mido.MidiFile(file=io.BytesIO(data)).tracks[1]
+    kinds = [m.type for m in track]
+    assert kinds.index("program_change") < kinds.index("note_on")
+    assert kinds[-1] == "end_of_track" and sum(m.time for m in track) == 4 * 480
+    seq = [(m.type, m.time) for m in track if m.type in ("note_on", "note_off")]
+    assert seq == [("note_on", 0), ("note_off", 120), ("note_on", 0), ("note_off", 120)]
+    conductor = mido.MidiFile(file=io.BytesIO(data)).tracks[0]
+    assert any(m.type == "key_signature" and m.key == "Am" for m in conductor)

@@ -163,6 +163,20 @@ def collect_examples(cfg: dict, root: Path = Path(".")) -> list[Example]:
     return examples
 
 
+def fingerprint(cfg: dict, root: Path = Path(".")) -> list:
+    """Names, sizes and times of the source files, so cached arrays follow changes in the data."""
+    out: list = []
+    if cfg.get("gmd_dir"):
+        info = root / cfg["gmd_dir"] / "info.csv"
+        if info.is_file():
+            out.append([str(info), info.stat().st_size, info.stat().st_mtime])
+    user_dir = root / cfg.get("user_dir", "training/data/drums")
+    if user_dir.is_dir():
+        out += sorted([str(p), p.stat().st_size, p.stat().st_mtime]
+                      for p in user_dir.rglob("*") if p.is_file())
+    return out
+
+
 @dataclass
 class DrumArrays:
     """Training tensors as numpy arrays over N sequences of up to L steps."""

@@ -30,7 +30,7 @@ from beatengine.registry import Checkpoint, Registry
 from training import data_pipeline as dp
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = 3  # bump to invalidate cached arrays when the pipeline changes
+PIPELINE_VERSION = 4  # bump to invalidate cached arrays when the pipeline changes
 
 
 def seed_everything(seed: int) -> None:
@@ -43,7 +43,8 @@ def load_arrays(data_cfg: dict, cache_dir: Path | None, root: Path
                 ) -> tuple[dp.DrumArrays, np.ndarray, dict, dict]:
     """Arrays, a train/validation mask, density quantiles and the data summary; cached as .npz
     keyed by the data config."""
-    key = hashlib.sha256(json.dumps([data_cfg, str(root), PIPELINE_VERSION], sort_keys=True)
+    key = hashlib.sha256(json.dumps([data_cfg, str(root), PIPELINE_VERSION,
+                                     dp.fingerprint(data_cfg, root)], sort_keys=True)
                          .encode()).hexdigest()[:16]
     cache = cache_dir / f"drums-{key}.npz" if cache_dir else None
     if cache and cache.is_file():

@@ -1,4 +1,6 @@
-"""Dependencies as Annotated aliases; the objects live on app.state, made once by the lifespan."""
+"""Dependencies as Annotated aliases; the objects live on app.state, made once by the lifespan.
+
+They are async so FastAPI resolves them on the event loop instead of a thread hop each."""
 
 from typing import Annotated
 
@@ -10,19 +12,19 @@ from app.services.models import ModelBank
 from app.services.runner import InferenceRunner
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _store(request: Request) -> EventStore:
+async def _store(request: Request) -> EventStore:
     return request.app.state.store
 
 
-def _models(request: Request) -> ModelBank:
+async def _models(request: Request) -> ModelBank:
     return request.app.state.models
 
 
-def _runner(request: Request) -> InferenceRunner:
+async def _runner(request: Request) -> InferenceRunner:
     return request.app.state.runner
 
 

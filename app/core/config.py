@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     DATA_DIR: Path = Field(Path("data"), description="Embedded event store (SQLite) lives here.")
     MAX_CONCURRENT_GENERATIONS: int = Field(2, ge=1, description="Inference threads.")
     MAX_QUEUED_GENERATIONS: int = Field(16, ge=0, description="Waiting requests before 503.")
+    MAX_BODY_BYTES: int = Field(1_000_000, ge=1024, description="Larger request bodies get 413.")
 
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod

@@ -70,16 +70,16 @@ class NoteOut(BaseModel):
 
 
 class TrackOut(BaseModel):
-    name: str = Field(..., examples=["drums"])
-    is_drum: bool = Field(..., examples=[True])
+    name: str = Field(..., description="Part name (also the MIDI track name).", examples=["drums"])
+    is_drum: bool = Field(..., description="Percussion track (MIDI channel 10).", examples=[True])
     program: int = Field(..., ge=0, le=127, description="General MIDI program.", examples=[0])
     channel: int = Field(..., ge=0, le=15, description="0-based MIDI channel (9 = drums).",
                          examples=[9])
-    notes: list[NoteOut]
+    notes: list[NoteOut] = Field(..., description="Notes sorted by start, then pitch.")
 
 
 class VariationOut(BaseModel):
-    tracks: list[TrackOut]
+    tracks: list[TrackOut] = Field(..., description="One track per part.")
     chords: list[ChordItem] | None = Field(None, description="Present when the part follows or "
                                            "makes a progression.")
     midi_base64: str = Field(..., description="Standard MIDI File: tempo, time signature, one "
@@ -87,16 +87,20 @@ class VariationOut(BaseModel):
 
 
 class ModelRef(BaseModel):
-    name: str = Field(..., examples=["drums"])
-    version: str = Field(..., examples=["1.0.0"])
+    name: str = Field(..., description="Model (role) name.", examples=["drums"])
+    version: str = Field(..., description="Semantic version of the checkpoint.", examples=["1.0.0"])
 
 
 class GenerationResponse(BaseModel):
-    generation_id: str = Field(..., description="Id of this generation in the event log.")
-    role: str = Field(..., examples=["drums"])
-    model: ModelRef
-    seed: int = Field(..., examples=[1234])
-    params: dict = Field(..., description="The resolved request parameters, consent excluded.")
-    variations: list[VariationOut]
+    generation_id: str = Field(..., description="Id of this generation in the event log.",
+                               examples=["0b9d3c0e-4a51-4c43-9d6f-0f4f8f1b2a11"])
+    role: str = Field(..., description="The role generated.", examples=["drums"])
+    model: ModelRef = Field(..., description="The checkpoint that made it.")
+    seed: int = Field(..., description="The seed used (the request's, or a random one).",
+                      examples=[1234])
+    params: dict = Field(..., description="The resolved request parameters, consent excluded.",
+                         examples=[{"genre": "trap", "bpm": 140.0, "bars": 8}])
+    variations: list[VariationOut] = Field(..., min_length=1, max_length=8,
+                                           description="Independent results, as many as asked.")
     latency_ms: float = Field(..., description="Server-side time for this request.",
                               examples=[12.3])

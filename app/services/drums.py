@@ -2,7 +2,6 @@
 
 import base64
 
-from app.schemas.common import NoteOut, TrackOut, VariationOut
 from app.schemas.drums import DrumsRequest
 from app.services.generation import Built
 from app.services.models import LoadedModel
@@ -36,9 +35,9 @@ def build_drums(req: DrumsRequest, model: LoadedModel, seed: int) -> Built:
         track = Track("drums", v.notes, is_drum=True, program=0, channel=DRUM_CHANNEL)
         midi = write_midi(Song([track], bpm=p.bpm, time_signature=p.time_signature,
                                length_beats=v.grid.n_steps / STEPS_PER_BEAT))
-        variations.append(VariationOut(
-            tracks=[TrackOut(name="drums", is_drum=True, program=0, channel=DRUM_CHANNEL,
-                             notes=[NoteOut(pitch=n.pitch, start=n.start, duration=n.duration,
-                                            velocity=n.velocity) for n in v.notes])],
-            midi_base64=base64.b64encode(midi).decode("ascii")))
+        variations.append({
+            "tracks": [{"name": "drums", "is_drum": True, "program": 0, "channel": DRUM_CHANNEL,
+                        "notes": [{"pitch": n.pitch, "start": n.start, "duration": n.duration,
+                                   "velocity": n.velocity} for n in v.notes]}],
+            "midi_base64": base64.b64encode(midi).decode("ascii")})
     return Built(params, variations)

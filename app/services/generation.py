@@ -1,27 +1,31 @@
 """The request path every /generate endpoint shares: consent, daily limit, inference off the event
 loop, the event log, and the response envelope."""
 
+import json
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings
-from app.schemas.common import GenerateRequest, GenerationResponse, ModelRef, VariationOut
+from app.schemas.common import GenerateRequest
 from app.services.events import EventStore, GenerationRecord
 from app.services.models import LoadedModel, ModelBank
 from app.services.runner import InferenceRunner, Overloaded
+from beatengine.errors import UnsupportedRequest
 
 
 @dataclass
 class Built:
-    """What a role's builder returns: the resolved params and the variations."""
+    """What a role's builder returns: the resolved params and the variations, as plain JSON data
+    in the shape of `VariationOut` (the builders make it; nothing from a client goes in unchecked)."""
     params: dict
-    variations: list[VariationOut]
+    variations: list[dict]
 
 
 def seconds_to_utc_midnight(now: datetime) -> int:
@@ -30,7 +34,8 @@ def seconds_to_utc_midnight(now: datetime) -> int:
     return max(1, int((tomorrow - now).total_seconds()) + 1)
 
 
-def check_consent(request: GenerateRequest) -> None:
+def check_consent(request: GenerateRequest | Any) -> None:
+    """403 unless the user accepted the terms; called before anything is generated or stored."""
     if not request.consent.terms_accepted:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "consent.terms_accepted is false: the user has not accepted the terms, "
@@ -39,7 +44,9 @@ def check_consent(request: GenerateRequest) -> None:
 
 async def generate(role: str, request: GenerateRequest, store: EventStore, models: ModelBank,
                    runner: InferenceRunner, settings: Settings,
-                   build: Callable[[LoadedModel, int], Built]) -> GenerationResponse:
+                   build: Callable[[LoadedModel, int], Built]) -> Response:
+    """Consent, capacity, daily-limit reservation, generation off the loop, event log, and the
+    JSON body of `GenerationResponse`."""
     started = time.perf_counter()
     check_consent(request)
     model = models.get(role)
@@ -47,6 +54,11 @@ async def generate(role: str, request: GenerateRequest, store: EventStore, model
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             f"no {role} model is loaded; train one with "
                             "`python -m training.run_training` or check MODEL_DIR")
+    try:
+        runner.check_capacity()  # refuse at once, before touching the event store
+    except Overloaded as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}",
+                            headers={"Retry-After": "1"}) from exc
     seed = request.seed if request.seed is not None else random.SystemRandom().randrange(2**31)
     now = datetime.now(UTC)
     user = request.consent.user_id
@@ -64,7 +76,7 @@ async def generate(role: str, request: GenerateRequest, store: EventStore, model
         await run_in_threadpool(store.release_generation, gid)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             f"overloaded: {exc}", headers={"Retry-After": "1"}) from exc
-    except ValueError as exc:
+    except UnsupportedRequest as exc:
         await run_in_threadpool(store.release_generation, gid)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
     except BaseException:
@@ -74,7 +86,9 @@ async def generate(role: str, request: GenerateRequest, store: EventStore, model
     await run_in_threadpool(store.complete_generation, GenerationRecord(
         id=gid, user_id=user, role=role, params=built.params, seed=seed, model_name=role,
         model_version=model.version, consent=request.consent.model_dump(), latency_ms=latency_ms))
-    return GenerationResponse(generation_id=gid, role=role,
-                              model=ModelRef(name=role, version=model.version), seed=seed,
-                              params=built.params, variations=built.variations,
-                              latency_ms=latency_ms)
+    body = {"generation_id": gid, "role": role, "model": {"name": role, "version": model.version},
+            "seed": seed, "params": built.params, "variations": built.variations,
+            "latency_ms": latency_ms}
+    # Encode off the event loop: 64 bars x 8 variations is ~10k notes, and a loop busy encoding
+    # them could not answer other requests (or refuse them with 503) at once.
+    return Response(await run_in_threadpool(json.dumps, body), media_type="application/json")

@@ -24,16 +24,24 @@ class InferenceRunner:
     def in_flight(self) -> int:
         return self._in_flight
 
+    def check_capacity(self) -> None:
+        """Raise Overloaded now if a new request would be refused (a cheap early answer)."""
+        if self._in_flight >= self._capacity:
+            raise Overloaded(f"{self._in_flight} generations in progress; try again shortly")
+
     async def run(self, fn: Callable[[], T]) -> T:
         with self._lock:
-            if self._in_flight >= self._capacity:
-                raise Overloaded(f"{self._in_flight} generations in progress; try again shortly")
+            self.check_capacity()
             self._in_flight += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
+        # The slot is freed when the work itself ends, not when the awaiting request gives up.
+        future = self._pool.submit(fn)
+        future.add_done_callback(self._release)
+        return await asyncio.wrap_future(future)
+
+    def _release(self, _future: object) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Let running generations finish (they still write to the event store), drop queued ones."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

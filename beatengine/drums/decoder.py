@@ -23,6 +23,7 @@ class DecodeResult:
     off_bins: np.ndarray  # (B, T, P)
     roll_idx: np.ndarray  # (B, T) index into ROLL_DIVISIONS
     logits: np.ndarray | None = None  # (B, T, A) active-token logits, only for forced paths
+    hidden: np.ndarray | None = None  # (B, T, H) top GRU state per 16th, only for forced paths
 
 
 class DrumDecoder:
@@ -125,17 +126,23 @@ class DrumDecoder:
             tokens[:, 2 * s], tokens[:, 2 * s + 1] = prev_a, prev_b
         h16 = np.repeat(tops.transpose(1, 0, 2), 2, axis=1)                  # (B, T, H)
         result = self._details(h16, tokens, rng, temperature)
-        result.logits = all_logits
+        if forced is not None:
+            result.logits, result.hidden = all_logits, h16
         return result
 
-    def _details(self, tops: np.ndarray, tokens: np.ndarray, rng: np.random.Generator,
-                 temperature: float) -> DecodeResult:
+    def detail_logits(self, h16: np.ndarray, tokens: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Velocity (B,T,P,VB), offset (B,T,P,OB) and roll (B,T,2) logits per 16th."""
         B, T = tokens.shape
-        d = np.tanh(tops @ self.detail_h_t + self.detail_h_b + self.detail_tok[tokens]
+        d = np.tanh(h16 @ self.detail_h_t + self.detail_h_b + self.detail_tok[tokens]
                     + self.detail_half[np.arange(T) % 2])                   # (B, T, D)
-        vel = (d @ self.vel_t + self.vel_b).reshape(B, T, V.NUM_PIECES, V.VEL_BINS)
-        off = (d @ self.off_t + self.off_b).reshape(B, T, V.NUM_PIECES, V.OFFSET_BINS)
-        roll = d @ self.roll_t + self.roll_b                                 # (B, T, 2)
+        return ((d @ self.vel_t + self.vel_b).reshape(B, T, V.NUM_PIECES, V.VEL_BINS),
+                (d @ self.off_t + self.off_b).reshape(B, T, V.NUM_PIECES, V.OFFSET_BINS),
+                d @ self.roll_t + self.roll_b)
+
+    def _details(self, h16: np.ndarray, tokens: np.ndarray, rng: np.random.Generator,
+                 temperature: float) -> DecodeResult:
+        vel, off, roll = self.detail_logits(h16, tokens)
         # detail temperature stays near 1: velocity and timing spread is the human feel
         t = min(max(temperature, 0.7), 1.2)
         return DecodeResult(tokens,

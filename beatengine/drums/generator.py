@@ -10,6 +10,7 @@ from beatengine.drums import vocab as V
 from beatengine.drums.config import DrumModelConfig
 from beatengine.drums.decoder import DrumDecoder
 from beatengine.drums.grid import DrumGrid, render, tokens_to_hits
+from beatengine.errors import UnsupportedRequest
 from beatengine.midi_io import Note
 from beatengine.sampling import combine, forbid, nudge
 
@@ -87,7 +88,8 @@ class DrumGenerator:
 
     def generate(self, p: DrumParams) -> list[DrumVariation]:
         if p.genre not in self.genre_index:
-            raise ValueError(f"genre {p.genre!r} is not known to this checkpoint")
+            raise UnsupportedRequest(f"genre {p.genre!r} is not known to drums model; it knows "
+                                     f"{', '.join(self.cfg.genres)}")
         meter = V.METER_INDEX[p.time_signature]
         spb = V.STEPS_PER_BAR[p.time_signature]
         fills = p.fill_bars()

@@ -67,7 +67,7 @@ def quantize(notes: list[Note], note_to_piece: dict[int, int], meter: str, n_bar
     """Snap drum notes (times in beats) onto the 16th grid of `n_bars` bars.
 
     Two hits of one piece in one step keep the louder. Closed hi-hats faster than 16ths (gaps under
-    0.6 of a step) are a roll: each step the run covers becomes an `HH_ROLL` of 2 or 3 hits.
+    0.6 of a step) are a roll: each step holding 2 or more of its strokes becomes an `HH_ROLL`.
     Notes whose pitch is not in `note_to_piece` are dropped.
     """
     grid = DrumGrid.empty(meter, n_bars)
@@ -79,24 +79,37 @@ def quantize(notes: list[Note], note_to_piece: dict[int, int], meter: str, n_bar
             hats.append((n.start * V.STEPS_PER_BEAT, n.velocity))
         elif piece is not None:
             _place(grid, n.start * V.STEPS_PER_BEAT, piece, n.velocity)
-    hats.sort()
-    run: list[tuple[float, int]] = []
-    for hat in [*hats, (np.inf, 0)]:
-        if run and hat[0] - run[-1][0] >= 0.6:
-            if len(run) == 1:
-                _place(grid, run[0][0], V.CLOSED_HH, run[0][1])
-            else:
-                first = int(np.floor(run[0][0] + 0.5))
-                steps = int(np.floor(run[-1][0] - run[0][0])) + 1
-                div = int(np.clip(round(len(run) / steps), 2, 3))
-                vel = max(v for _, v in run)
-                for k in range(steps):
-                    pos = run[0][0] if k == 0 else float(first + k)
-                    if _place(grid, pos, V.HH_ROLL, vel):
-                        grid.roll_div[first + k] = div
-            run = []
-        run.append(hat)
+    for run, vel in _hat_runs(sorted(hats)):
+        first = int(np.floor(run[0] + 0.5))
+        # strokes fall into steps counted from the run's first stroke (so a 32nd roll pairs up)
+        groups: dict[int, list[float]] = {}
+        for pos in run:
+            groups.setdefault(int(np.floor(pos - run[0] + 0.1)), []).append(pos)
+        for g, strokes in groups.items():
+            if len(strokes) == 1:
+                _place(grid, strokes[0], V.CLOSED_HH, vel)
+            elif _place(grid, run[0] if g == 0 else float(first + g), V.HH_ROLL, vel):
+                grid.roll_div[first + g] = min(len(strokes), 3)
     return grid
+
+
+def _hat_runs(hats: list[tuple[float, int]]) -> list[tuple[list[float], int]]:
+    """Group closed-hat hits (step position, velocity) into runs: hits under 0.2 of a step apart are
+    one stroke (flams, pedal plus stick), strokes under 0.6 apart are one run.
+    Returns (stroke positions, loudest velocity) per run."""
+    strokes: list[tuple[float, int]] = []
+    for pos, vel in hats:
+        if strokes and pos - strokes[-1][0] < 0.2:
+            strokes[-1] = (strokes[-1][0], max(vel, strokes[-1][1]))
+            continue
+        strokes.append((pos, vel))
+    runs: list[list[tuple[float, int]]] = []
+    for stroke in strokes:
+        if runs and stroke[0] - runs[-1][-1][0] < 0.6:
+            runs[-1].append(stroke)
+        else:
+            runs.append([stroke])
+    return [([p for p, _ in r], max(v for _, v in r)) for r in runs]
 
 
 def _place(grid: DrumGrid, pos: float, piece: int, velocity: int) -> bool:
@@ -138,14 +151,14 @@ def render(grid: DrumGrid, drum_map: tuple[int, ...] = V.GM_NOTE, swing: float =
     start = np.round(np.clip(start, 0.0, total - dur) * TICKS_PER_BEAT) / TICKS_PER_BEAT
     pitch = np.asarray(drum_map)[pieces[idx]]
     velocity = np.maximum(1, vel[idx] - 12 * (k % 2))
-    # Same-pitch notes must not overlap in MIDI: cut each one short at the next (two pieces mapped
-    # to one note, or human timing pulling neighbours together); of equal starts keep the loudest.
+    # Same-pitch notes must not overlap in MIDI. Of equal starts keep the loudest (two pieces mapped
+    # to one note, or timing pulling hits onto one tick), then cut each note short at the next.
     order = np.lexsort((-velocity, start, pitch))
     pitch, start, dur, velocity = pitch[order], start[order], dur[order], velocity[order]
+    keep = np.r_[True, ~((pitch[1:] == pitch[:-1]) & (start[1:] == start[:-1]))]
+    pitch, start, dur, velocity = pitch[keep], start[keep], dur[keep], velocity[keep]
     same_next = np.r_[pitch[1:] == pitch[:-1], False]
     gap = np.r_[start[1:] - start[:-1], np.inf]
     dur = np.where(same_next, np.round(np.minimum(dur, gap) * TICKS_PER_BEAT) / TICKS_PER_BEAT, dur)
-    keep = np.r_[True, ~((pitch[1:] == pitch[:-1]) & (start[1:] == start[:-1]))]
-    pitch, start, dur, velocity = pitch[keep], start[keep], dur[keep], velocity[keep]
     order = np.lexsort((pitch, start))
     return [Note(int(pitch[i]), float(start[i]), float(dur[i]), int(velocity[i])) for i in order]

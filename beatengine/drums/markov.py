@@ -1,7 +1,8 @@
 """An order-2 Markov baseline over the same step representation as the drum model.
 
-P(token | two previous tokens, position) with Witten-Bell interpolation down to
-P(token | previous token, position), P(token | genre, position) and an add-one unigram. Velocities are
+P(token | genre, two previous tokens, position) with Witten-Bell interpolation down to
+P(token | genre, previous token, position), P(token | genre, position), P(token | position) and an
+add-one unigram. Velocities are
 drawn from the training velocities of each genre and piece. It is the yardstick the model must beat.
 """
 
@@ -14,13 +15,14 @@ from beatengine.drums import vocab as V
 
 class MarkovDrums:
     def __init__(self) -> None:
-        self.levels: list[dict[tuple, Counter]] = [defaultdict(Counter) for _ in range(3)]
+        self.levels: list[dict[tuple, Counter]] = [defaultdict(Counter) for _ in range(4)]
         self.unigram = np.ones(V.NUM_PATTERNS)
         self.velocities: dict[tuple[int, int], np.ndarray] = {}
 
     @staticmethod
-    def _contexts(genre: int, p2: int, p1: int, pos: int) -> tuple[tuple, tuple, tuple]:
-        return (p2, p1, pos), (p1, pos), (genre, pos)
+    def _contexts(genre: int, p2: int, p1: int, pos: int) -> tuple[tuple, ...]:
+        """Most specific first."""
+        return (genre, p2, p1, pos), (genre, p1, pos), (genre, pos), (pos,)
 
     def fit(self, inp: np.ndarray, tgt: np.ndarray, pos: np.ndarray, genre: np.ndarray,
             vel: np.ndarray) -> "MarkovDrums":

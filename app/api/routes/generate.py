@@ -1,9 +1,10 @@
 """POST /generate/{role}."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import ModelsDep, RunnerDep, SettingsDep, StoreDep
-from app.schemas.common import GenerateRequest, GenerationResponse
+from app.schemas.common import Consent, GenerationResponse
 from app.schemas.drums import DrumsRequest
 from app.services import generation
 from app.services.drums import build_drums
@@ -17,15 +18,21 @@ ERRORS = {403: {"description": "Consent refused"}, 422: {"description": "Malform
 
 @router.post("/drums", response_model=GenerationResponse, responses=ERRORS)
 async def generate_drums(req: DrumsRequest, store: StoreDep, models: ModelsDep, runner: RunnerDep,
-                         settings: SettingsDep) -> GenerationResponse:
+                         settings: SettingsDep) -> Response:
     """A drum groove in a genre: tempo, metre and exact bars, drums on channel 10, with fills,
     swing and human feel."""
     return await generation.generate("drums", req, store, models, runner, settings,
                                      lambda model, seed: build_drums(req, model, seed))
 
 
+class PendingRoleRequest(BaseModel):
+    """Roles whose engine has not landed check consent only, then answer 503."""
+    model_config = ConfigDict(extra="allow")
+    consent: Consent
+
+
 def _not_yet(role: str):
-    async def endpoint(req: GenerateRequest) -> GenerationResponse:
+    async def endpoint(req: PendingRoleRequest) -> Response:
         generation.check_consent(req)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             f"the {role} engine is not available in this version; nothing was "

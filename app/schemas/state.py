@@ -1,0 +1,50 @@
+"""Responses of GET /health, /models and /genres."""
+
+from pydantic import BaseModel, Field
+
+
+class EventStoreState(BaseModel):
+    backend: str = Field(..., description="Event store backend.", examples=["sqlite"])
+    path: str | None = Field(None, description="Where the embedded store lives.",
+                             examples=["data/events.sqlite3"])
+    generations: int = Field(..., ge=0, description="Generations recorded.", examples=[12])
+    backlog: int = Field(..., ge=0, description="Events not yet delivered to the remote log.",
+                         examples=[0])
+
+
+class HealthResponse(BaseModel):
+    status: str = Field(..., description='"ok", or "degraded" when no model is loaded.',
+                        examples=["ok"])
+    models: dict[str, str | None] = Field(..., description="Loaded version per role (null: none).",
+                                          examples=[{"drums": "1.0.0"}])
+    event_store: EventStoreState
+    generations_in_flight: int = Field(..., ge=0, description="Generations running or queued.",
+                                       examples=[0])
+
+
+class CheckpointState(BaseModel):
+    version: str = Field(..., description="Semantic version.", examples=["1.0.0"])
+    valid: bool = Field(..., description="Manifest present and every file matches its sha256.")
+    error: str | None = Field(None, description="Why the checkpoint is invalid.")
+    loaded: bool = Field(..., description="This is the version the service runs.")
+    manifest: dict | None = Field(None, description="Version, model config, file hashes, "
+                                  "training data summary, metrics, created_at.")
+
+
+class ModelsResponse(BaseModel):
+    roles: dict[str, list[CheckpointState]] = Field(..., description="Checkpoints per role, "
+                                                    "newest first.")
+
+
+class GenreState(BaseModel):
+    name: str = Field(..., description="Value for the `genre` field.", examples=["trap"])
+    label: str = Field(..., examples=["Trap"])
+    source: str = Field(..., description='"data", "rules" or "data+rules".', examples=["rules"])
+    learned_from_data: bool = Field(..., description="Learned from recorded performances.")
+    style_rules: bool = Field(..., description="Learned from the project's own style rules.")
+    default_bpm: int = Field(..., ge=40, le=240, description="Tempo used when `bpm` is omitted.",
+                             examples=[140])
+
+
+class GenresResponse(BaseModel):
+    genres: list[GenreState]

@@ -1,0 +1,162 @@
+"""Music theory: pitch classes, keys and modes, chord symbols (pop and Harte notation).
+
+Pure functions over pitch classes (0 = C). Chord symbols follow lead-sheet habits: `Am7`, `F/A`,
+`Bbmaj7`, `C#m7b5`, `Gsus4`, `D9`; Harte labels as in POP909 and Billboard: `A:min7`, `F#:min/b3`.
+"""
+
+import re
+from dataclasses import dataclass
+
+PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+MODES: dict[str, tuple[int, ...]] = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "lydian": (0, 2, 4, 6, 7, 9, 11),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "locrian": (0, 1, 3, 5, 6, 8, 10),
+    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
+}
+MODE_ALIASES = {"maj": "major", "ionian": "major", "min": "minor", "m": "minor",
+                "aeolian": "minor", "harmonic minor": "harmonic_minor"}
+# semitones from the mode's tonic to its relative major's tonic (for key signatures)
+_TO_RELATIVE_MAJOR = {"major": 0, "minor": 3, "dorian": 10, "phrygian": 8, "lydian": 7,
+                      "mixolydian": 5, "locrian": 1, "harmonic_minor": 3}
+
+
+def parse_pitch_class(name: str) -> int:
+    """`C`, `C#`, `Db`, `Bb`, `E#`, `Cb` (also ♯/♭) -> 0-11. Raises ValueError."""
+    text = name.strip().replace("♯", "#").replace("♭", "b")
+    if not text or text[0].upper() not in _LETTER or any(c not in "#b" for c in text[1:]):
+        raise ValueError(f"not a note name: {name!r}")
+    return (_LETTER[text[0].upper()] + text.count("#") - text.count("b")) % 12
+
+
+@dataclass(frozen=True)
+class Key:
+    tonic: int   # pitch class
+    mode: str    # a MODES name
+
+    @property
+    def scale(self) -> tuple[int, ...]:
+        """Pitch classes of the scale, tonic first."""
+        return tuple((self.tonic + i) % 12 for i in MODES[self.mode])
+
+    def __str__(self) -> str:
+        return f"{PITCH_NAMES[self.tonic]} {self.mode.replace('_', ' ')}"
+
+    def midi_key_signature(self) -> str:
+        """The key signature name mido writes (modes use their relative major's signature)."""
+        if self.mode == "minor":
+            return PITCH_NAMES[self.tonic] + "m"
+        return PITCH_NAMES[(self.tonic + _TO_RELATIVE_MAJOR[self.mode]) % 12]
+
+
+def parse_key(text: str) -> Key:
+    """`A minor`, `F# major`, `D dorian`, `Am`, `Eb` -> Key. Raises ValueError naming the problem."""
+    t = text.strip()
+    m = re.fullmatch(r"([A-Ga-g][#b♯♭]?)\s*(.*)", t)
+    if not m:
+        raise ValueError(f"not a key: {text!r} (expected e.g. 'A minor', 'F# major', 'D dorian')")
+    mode = m[2].strip().lower().replace("-", " ") or "major"
+    mode = MODE_ALIASES.get(mode, mode).replace(" ", "_")
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {m[2]!r} in key {text!r}; modes: {', '.join(MODES)}")
+    return Key(parse_pitch_class(m[1]), mode)
+
+
+# ---- chords ----------------------------------------------------------------------------------
+# quality suffix -> intervals above the root; the first spelling is the one `Chord.symbol` prints
+QUALITIES: dict[str, tuple[int, ...]] = {
+    "": (0, 4, 7), "m": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "5": (0, 7),
+    "sus2": (0, 2, 7), "sus4": (0, 5, 7), "6": (0, 4, 7, 9), "m6": (0, 3, 7, 9),
+    "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11), "m7": (0, 3, 7, 10), "mMaj7": (0, 3, 7, 11),
+    "m7b5": (0, 3, 6, 10), "dim7": (0, 3, 6, 9), "7sus4": (0, 5, 7, 10), "aug7": (0, 4, 8, 10),
+    "add9": (0, 4, 7, 14), "madd9": (0, 3, 7, 14), "9": (0, 4, 7, 10, 14),
+    "maj9": (0, 4, 7, 11, 14), "m9": (0, 3, 7, 10, 14), "7b9": (0, 4, 7, 10, 13),
+    "7#9": (0, 4, 7, 10, 15), "11": (0, 4, 7, 10, 14, 17), "m11": (0, 3, 7, 10, 14, 17),
+    "13": (0, 4, 7, 10, 14, 21), "maj13": (0, 4, 7, 11, 14, 21), "m13": (0, 3, 7, 10, 14, 21),
+    "6/9": (0, 4, 7, 9, 14),
+}
+QUALITY_ALIASES = {
+    "maj": "", "M": "", "min": "m", "-": "m", "mi": "m", "°": "dim", "o": "dim", "+": "aug",
+    "M7": "maj7", "Δ": "maj7", "Δ7": "maj7", "ma7": "maj7", "min7": "m7", "-7": "m7",
+    "ø": "m7b5", "ø7": "m7b5", "min7b5": "m7b5", "-7b5": "m7b5", "o7": "dim7", "°7": "dim7",
+    "sus": "sus4", "7sus": "7sus4", "+7": "aug7", "7#5": "aug7", "mM7": "mMaj7",
+    "minmaj7": "mMaj7", "M9": "maj9", "min9": "m9", "2": "add9", "dom7": "7", "69": "6/9",
+}
+# Harte shorthand -> our quality
+HARTE_QUALITIES = {
+    "maj": "", "min": "m", "dim": "dim", "aug": "aug", "sus2": "sus2", "sus4": "sus4",
+    "maj6": "6", "min6": "m6", "7": "7", "maj7": "maj7", "min7": "m7", "minmaj7": "mMaj7",
+    "hdim7": "m7b5", "dim7": "dim7", "9": "9", "maj9": "maj9", "min9": "m9", "11": "11",
+    "min11": "m11", "13": "13", "maj13": "maj13", "min13": "m13", "sus4(b7)": "7sus4",
+    "5": "5", "1": "5", "7(#9)": "7#9", "maj(9)": "add9", "min(9)": "madd9",
+}
+_HARTE_DEGREES = {"1": 0, "b2": 1, "2": 2, "b3": 3, "3": 4, "4": 5, "#4": 6, "b5": 6, "5": 7,
+                  "#5": 8, "b6": 8, "6": 9, "bb7": 9, "b7": 10, "7": 11, "9": 2, "b9": 1}
+
+
+@dataclass(frozen=True)
+class Chord:
+    root: int                 # pitch class
+    quality: str              # a QUALITIES key
+    bass: int | None = None   # slash bass pitch class, None = root
+
+    @property
+    def intervals(self) -> tuple[int, ...]:
+        return QUALITIES[self.quality]
+
+    @property
+    def pitch_classes(self) -> frozenset[int]:
+        pcs = {(self.root + i) % 12 for i in self.intervals}
+        return frozenset(pcs | ({self.bass} if self.bass is not None else set()))
+
+    @property
+    def bass_pc(self) -> int:
+        return self.root if self.bass is None else self.bass
+
+    @property
+    def symbol(self) -> str:
+        text = PITCH_NAMES[self.root] + self.quality
+        return text if self.bass is None or self.bass == self.root else (
+            f"{text}/{PITCH_NAMES[self.bass]}")
+
+
+_SYMBOL = re.compile(r"([A-G][#b♯♭]?)([^/]*)(?:/([A-G][#b♯♭]?))?")
+
+
+def parse_chord(symbol: str) -> Chord:
+    """`Am7`, `F/A`, `Bbmaj7`, `C#m7b5`, `Gsus4`, `D9`, or Harte `A:min7/b3`. Raises ValueError
+    naming the symbol."""
+    text = symbol.strip()
+    if ":" in text or text == "N":
+        return parse_harte(text)
+    m = _SYMBOL.fullmatch(text)
+    if not m:
+        raise ValueError(f"unknown chord symbol {symbol!r}")
+    quality = QUALITY_ALIASES.get(m[2], m[2])
+    if quality not in QUALITIES:
+        raise ValueError(f"unknown chord symbol {symbol!r}: quality {m[2]!r} is not known")
+    bass = parse_pitch_class(m[3]) if m[3] else None
+    return Chord(parse_pitch_class(m[1]), quality, bass)
+
+
+def parse_harte(label: str) -> Chord:
+    """Harte label (`B:maj`, `F#:min7/b7`, `C:sus4(b7)`) -> Chord. `N` (no chord) raises."""
+    m = re.fullmatch(r"([A-G][#b]*):?([^/]*)(?:/(.+))?", label.strip())
+    if not m or label.strip() == "N":
+        raise ValueError(f"not a chord: {label!r}")
+    quality = HARTE_QUALITIES.get(m[2] or "maj")
+    if quality is None:
+        raise ValueError(f"unknown Harte quality {m[2]!r} in {label!r}")
+    root = parse_pitch_class(m[1])
+    bass = None
+    if m[3]:
+        if m[3] not in _HARTE_DEGREES:
+            raise ValueError(f"unknown Harte bass degree {m[3]!r} in {label!r}")
+        bass = (root + _HARTE_DEGREES[m[3]]) % 12
+    return Chord(root, quality, bass)
