@@ -74,3 +74,16 @@ def test_excluded_pieces_never_play():
                                   exclude=["crash", "closed_hh"]))
     played = {n.pitch for v in out for n in v.notes}
     assert played and not played & {49, 42}
+
+
+def test_four_on_the_floor_anchor_mask_for_house():
+    model, cfg = _tiny()
+    gen = DrumGenerator(_weights(model), cfg)
+
+    def beats_with_kick(genre: str) -> float:
+        out = gen.generate(DrumParams(genre=genre, bpm=124, bars=4, seed=3, variations=8,
+                                      fills=4, humanize=0.0))
+        hits = np.stack([v.grid.hits[:, V.KICK].reshape(4, 16) for v in out])  # (B, bars, 16)
+        assert (out[0].grid.fill_bars == [False, False, False, True]).all()
+        return float(hits[:, :3, ::4].mean())             # beats of the non-fill bars
+    assert beats_with_kick("house") > 0.9 > beats_with_kick("rock")

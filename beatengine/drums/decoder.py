@@ -84,8 +84,11 @@ class DrumDecoder:
 
     def decode(self, genre: int, tempo: float, density: float, positions: np.ndarray,
                batch: int, rng: np.random.Generator, temperature: float = 1.0,
-               bias: np.ndarray | None = None, forced: np.ndarray | None = None) -> DecodeResult:
+               bias: np.ndarray | None = None, forced: np.ndarray | None = None,
+               step_bias: np.ndarray | None = None) -> DecodeResult:
         """Sample `batch` sequences over the given (T,) position ids of 16th steps (T even).
+
+        `bias` (1024,) is added to every step's logits, `step_bias` (T, 1024) to one step's each.
 
         With `forced` (B, T) tokens (all active) the path is given instead of sampled and the result
         carries the active-token logits of every step (to check this decoder against PyTorch)."""
@@ -97,6 +100,7 @@ class DrumDecoder:
         step_in = self.pos_tab[positions[0::2]] + cond @ self.w_ih_t[0]      # (S, 3H)
         noise = gumbel(rng, (T, batch, len(active)))
         head_b = self.head_b if bias is None else self.head_b + bias[active]
+        sb = None if step_bias is None else np.ascontiguousarray(step_bias[:, active])  # (T, A)
         tokens = np.empty((batch, T), np.int64)
         tops = np.empty((T // 2, batch, H), np.float32)
         prev_a = prev_b = np.full(batch, V.BOS)
@@ -110,13 +114,16 @@ class DrumDecoder:
                 if i + 1 < L:
                     x = hs[i] @ self.w_ih_t[i + 1] + self.b_ih[i + 1]
             tops[s] = hs[-1]
-            logits_a = hs[-1] @ self.head_t + head_b                         # (B, A)
+            base = hs[-1] @ self.head_t + head_b                             # (B, A)
+            logits_a = base if sb is None else base + sb[2 * s]
             if forced is None:
                 ia = sample(logits_a, noise[2 * s], temperature)
             else:
                 ia = forced_idx[:, 2 * s]
                 all_logits[:, 2 * s] = logits_a
-            logits_b = logits_a + self.pair_tab[ia]                          # (B, A)
+            logits_b = base + self.pair_tab[ia]                              # (B, A)
+            if sb is not None:
+                logits_b += sb[2 * s + 1]
             if forced is None:
                 ib = sample(logits_b, noise[2 * s + 1], temperature)
             else:
