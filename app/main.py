@@ -1,11 +1,16 @@
 """The FastAPI app: `uvicorn app.main:app`."""
 
 import logging
+import math
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.routes import generate, state
 from app.core.config import Settings, get_settings
@@ -14,6 +19,62 @@ from app.services.models import ModelBank
 from app.services.runner import InferenceRunner
 
 log = logging.getLogger("app")
+
+
+class BodySizeLimit:
+    """413 for request bodies over `max_bytes`: judged by Content-Length up front, else by
+    reading the (chunked) body here, at most `max_bytes` of it, and replaying it to the app."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await JSONResponse({"detail": f"request body is larger than the {self.max_bytes} bytes "
+                            "this service accepts"}, status_code=413)(scope, receive, send)
+
+
+def _json_safe(value: Any) -> Any:
+    """Non-finite numbers (NaN, Infinity, 1e999 parse as floats) cannot be written as JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 body (which field, why, what was sent), safe for any input."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors(),
+                                                                custom_encoder={float: _json_safe}))},
+                        status_code=422)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,15 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS,
                        allow_methods=["*"], allow_headers=["*"])
 
-    @app.middleware("http")
-    async def limit_body_size(request: Request, call_next):
-        """413 before reading a body larger than MAX_BODY_BYTES (judged by Content-Length)."""
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.MAX_BODY_BYTES:
-            return JSONResponse({"detail": f"request body of {length} bytes is larger than the "
-                                 f"{settings.MAX_BODY_BYTES} bytes this service accepts"},
-                                status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(generate.router)
     app.include_router(state.router)
     return app

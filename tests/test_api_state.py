@@ -95,10 +95,37 @@ def test_an_oversized_body_gets_413(client):
     r = client.post("/generate/drums", content=huge, headers={"content-type": "application/json"})
     assert r.status_code == 413 and "larger than" in r.json()["detail"]
 
+    def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(30):
+            yield b"x" * 100_000
+    r = client.post("/generate/drums", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
 
 @pytest.mark.parametrize("body", ["not json", "[]", '{"consent": null}', '{"consent": "x"}',
+                                  '{"bpm": NaN}', '{"bars": 1e999}', '{"consent": {"user_id": NaN}}',
+                                  '{"genre": Infinity}', '{"drum_map": {"kick": NaN}}',
+                                  '{"drum_map": {"kick": true}}',
                                   '{"consent": {"user_id": "u", "terms_version": "1", '
                                   '"terms_accepted": "maybe"}}', '{"chords": [1, 2]}'])
 def test_garbage_gets_422_never_500(client, body):
     r = client.post("/generate/drums", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422
+
+
+def test_pending_roles_survive_non_finite_numbers_too(client):
+    r = client.post("/generate/melody", content='{"x": NaN}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_openapi_describes_every_request_field(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("DrumsRequest", "Consent"):
+        for field, prop in schema[name]["properties"].items():
+            if field == "consent":
+                continue
+            assert prop.get("description") and "examples" in prop, (name, field)
+    props = schema["DrumsRequest"]["properties"]
+    assert props["bars"]["minimum"] == 1 and props["bars"]["maximum"] == 64
+    assert "trap" in props["genre"]["enum"]

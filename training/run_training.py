@@ -5,6 +5,7 @@ next semantic version under `<model_dir>/checkpoints/<role>/`.
 """
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         if role not in TRAINERS or role not in cfg:
             print(f"error: no trainer or config section for role {role!r}", file=sys.stderr)
             return 2
-        trainer = __import__(TRAINERS[role], fromlist=["train"])
+        trainer = importlib.import_module(TRAINERS[role])
         try:
             ckpt = trainer.train(cfg[role], model_dir)
         except NoTrainingData as exc:

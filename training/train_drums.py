@@ -34,6 +34,7 @@ PIPELINE_VERSION = 4  # bump to invalidate cached arrays when the pipeline chang
 
 
 def seed_everything(seed: int) -> None:
+    """Fix Python's, numpy's and PyTorch's random generators."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -140,7 +141,11 @@ def train(cfg: dict, model_dir: Path, root: Path = Path(".")) -> Checkpoint:
             else:
                 loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            (scaler.step(opt), scaler.update()) if scaler is not None else opt.step()
+            if scaler is not None:
+                scaler.step(opt)
+                scaler.update()
+            else:
+                opt.step()
             bar.set_postfix(loss=f"{loss.item():.3f}", nll=f"{nll.item():.3f}")
         val_loss, val_nll = evaluate_loss(model, tv, bs * 2, autocast)
         sched.step(val_loss)

@@ -33,7 +33,8 @@ class GenerateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     consent: Consent
-    genre: str = Field("rock", description="One of GET /genres.", examples=["trap"])
+    genre: str = Field("rock", description="One of GET /genres.", examples=["trap"],
+                       json_schema_extra={"enum": list(GENRE_NAMES)})
     bpm: float | None = Field(None, ge=40, le=240,
                               description="Tempo; default: the genre's typical tempo.",
                               examples=[140])

@@ -1,6 +1,8 @@
 """The /generate/drums request."""
 
-from pydantic import Field, field_validator
+from typing import Annotated
+
+from pydantic import Field, StrictInt, field_validator
 
 from app.schemas.common import GenerateRequest
 from beatengine.drums.vocab import PIECE_NAMES
@@ -17,11 +19,13 @@ class DrumsRequest(GenerateRequest):
                             examples=[0.5])
     fills: int = Field(8, ge=0, le=64, description="A fill in the last bar of every `fills` bars "
                        "(0 = no fills); e.g. 4 or 8.", examples=[4])
-    drum_map: dict[str, int] = Field(
+    drum_map: dict[str, Annotated[StrictInt, Field(ge=0, le=127)]] = Field(
         default_factory=dict, description="General MIDI note per kit piece, overriding the "
-        f"defaults. Pieces: {', '.join(PIECE_NAMES)}.", examples=[{"snare": 40, "kick": 35}])
+        f"defaults. Pieces: {', '.join(PIECE_NAMES)}.", examples=[{"snare": 40, "kick": 35}],
+        json_schema_extra={"propertyNames": {"enum": list(PIECE_NAMES)}})
     exclude: list[str] = Field(default_factory=list, max_length=len(PIECE_NAMES),
-                               description="Kit pieces never to play.", examples=[["crash"]])
+                               description="Kit pieces never to play.", examples=[["crash"]],
+                               json_schema_extra={"items": {"enum": list(PIECE_NAMES)}})
 
     @field_validator("drum_map")
     @classmethod

@@ -12,6 +12,7 @@ from beatengine.midi_io import DRUM_CHANNEL, Song, Track, write_midi
 
 
 def drum_params(req: DrumsRequest, seed: int) -> DrumParams:
+    """The core's parameters for a validated request (the genre's tempo when `bpm` is omitted)."""
     return DrumParams(
         genre=req.genre, bpm=float(req.bpm or GENRE_BY_NAME[req.genre].default_bpm), bars=req.bars,
         time_signature=req.time_signature, density=req.density, swing=req.swing,

@@ -14,6 +14,8 @@ LOADERS = {"drums": DrumGenerator.load}
 
 @dataclass
 class LoadedModel:
+    """A verified checkpoint and the generator built from it."""
+
     checkpoint: Checkpoint
     generator: DrumGenerator
 
@@ -23,6 +25,8 @@ class LoadedModel:
 
 
 class ModelBank:
+    """The registry plus the generator loaded for each role."""
+
     def __init__(self, model_dir: Path):
         self.registry = Registry(model_dir)
         self.loaded: dict[str, LoadedModel] = {}

@@ -14,6 +14,8 @@ class Overloaded(RuntimeError):
 
 
 class InferenceRunner:
+    """A thread pool of `workers` plus a queue of `max_queued`; more in flight is refused."""
+
     def __init__(self, workers: int, max_queued: int):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
         self._capacity = workers + max_queued

@@ -22,8 +22,8 @@ class DrumModelConfig:
     vocab_version: int = VOCAB_VERSION
     num_pieces: int = V.NUM_PIECES
     num_positions: int = V.NUM_POSITIONS
-    # per genre, hits-per-bar quantiles (0..100% in 5% steps) of the training data: maps the
-    # `density` control (a within-genre percentile) back to hits per bar for evaluation and docs
+    # per genre, hits-per-bar quantiles (0..100% in 5% steps) of the training data: what the
+    # `density` control (a within-genre percentile) means in hits per bar for this checkpoint
     density_quantiles: dict[str, list[float]] = field(default_factory=dict)
     # pattern tokens seen in the training data; decoding samples only these (a drum kit plays
     # ~200 of the 1024 piece combinations), which keeps the output head small and fast.

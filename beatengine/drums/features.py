@@ -13,7 +13,6 @@ def groove_features(grid: DrumGrid) -> dict[str, float]:
     off-beat 16ths, i.e. odd steps); velocity spread (standard deviation of all velocities)."""
     bars = max(1, grid.n_bars)
     ks = grid.hits[:, [V.KICK, V.SNARE]]
-    steps = np.nonzero(ks.any(axis=1))[0]
     ks_hits = ks.sum()
     odd = ks[1::2].sum()
     vel = grid.velocity[grid.hits]
@@ -23,7 +22,6 @@ def groove_features(grid: DrumGrid) -> dict[str, float]:
         "hat_per_bar": float(grid.hits[:, HAT_PIECES].sum()) / bars,
         "syncopation": float(odd) / ks_hits if ks_hits else 0.0,
         "velocity_spread": float(vel.std()) if vel.size > 1 else 0.0,
-        "_onsets": float(steps.size),
     }
 
 
