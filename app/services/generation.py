@@ -34,6 +34,11 @@ def seconds_to_utc_midnight(now: datetime) -> int:
     return max(1, int((tomorrow - now).total_seconds()) + 1)
 
 
+def _overloaded(exc: Overloaded) -> HTTPException:
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}",
+                         headers={"Retry-After": "1"})
+
+
 def check_consent(request: GenerateRequest | Any) -> None:
     """403 unless the user accepted the terms; called before anything is generated or stored."""
     if not request.consent.terms_accepted:
@@ -57,8 +62,7 @@ async def generate(role: str, request: GenerateRequest, store: EventStore, model
     try:
         runner.check_capacity()  # refuse at once, before touching the event store
     except Overloaded as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}",
-                            headers={"Retry-After": "1"}) from exc
+        raise _overloaded(exc) from exc
     seed = request.seed if request.seed is not None else random.SystemRandom().randrange(2**31)
     now = datetime.now(UTC)
     user = request.consent.user_id
@@ -74,8 +78,7 @@ async def generate(role: str, request: GenerateRequest, store: EventStore, model
         built = await runner.run(lambda: build(model, seed))
     except Overloaded as exc:
         await run_in_threadpool(store.release_generation, gid)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"overloaded: {exc}", headers={"Retry-After": "1"}) from exc
+        raise _overloaded(exc) from exc
     except UnsupportedRequest as exc:
         await run_in_threadpool(store.release_generation, gid)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
