@@ -72,9 +72,7 @@ def _json_safe(value: Any) -> Any:
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 body (which field, why, what was sent), safe for any input."""
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors(),
-                                                                custom_encoder={float: _json_safe}))},
-                        status_code=422)
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -103,7 +101,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   "shared/docs/api-contract.md.")
     app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS,
                        allow_methods=["*"], allow_headers=["*"])
-
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(generate.router)

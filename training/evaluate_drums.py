@@ -33,13 +33,15 @@ from training import data_pipeline as dp
 from training.train_drums import load_arrays
 
 
-def model_nll(ckpt: Path, a: dp.DrumArrays, density: float | None = None) -> float:
+def load_model(ckpt: Path) -> DrumModel:
+    model = DrumModel(DrumModelConfig.from_json((ckpt / CONFIG_FILE).read_text()))
+    model.load_state_dict(load_file(str(ckpt / WEIGHTS_FILE)))
+    return model.eval()
+
+
+def model_nll(model: DrumModel, a: dp.DrumArrays, density: float | None = None) -> float:
     """Pattern NLL per 16th. `density` fixed (e.g. 0.5) withholds the sequence's own hit-density
     percentile, which the model is otherwise given and the Markov baseline is not."""
-    cfg = DrumModelConfig.from_json((ckpt / CONFIG_FILE).read_text())
-    model = DrumModel(cfg)
-    model.load_state_dict(load_file(str(ckpt / WEIGHTS_FILE)))
-    model.eval()
     total = steps = 0.0
     with torch.no_grad():
         for i in range(0, len(a), 128):
@@ -88,8 +90,9 @@ def main() -> None:
     val = arrays.subset(gmd_val)
 
     markov = MarkovDrums().fit(train.inp, train.tgt, train.pos, train.genre, train.vel)
-    nll_model, nll_markov = model_nll(ckpt, val, 0.5), markov.nll(val.inp, val.tgt, val.pos, val.genre)
-    nll_model_informed = model_nll(ckpt, val)
+    torch_model = load_model(ckpt)
+    nll_model, nll_model_informed = model_nll(torch_model, val, 0.5), model_nll(torch_model, val)
+    nll_markov = markov.nll(val.inp, val.tgt, val.pos, val.genre)
 
     gen = DrumGenerator.load(ckpt)
     rng = np.random.default_rng(0)
