@@ -4,7 +4,9 @@ Each version directory holds its files (weights as safetensors, config as JSON) 
 `manifest.json` with the version, the model config, the sha256 of every file, a training data
 summary, metrics and created_at. A version is published by writing a temporary directory and renaming
 it into place, so readers never see half a checkpoint. A version whose manifest is missing or whose
-files do not match their hashes is invalid and skipped.
+files do not match their hashes is invalid and skipped. After training, `training.evaluate` records
+its results in the manifest and sets `promoted` when the checkpoint passed the promotion gate; the
+service serves the newest promoted version.
 """
 
 import hashlib
@@ -104,6 +106,11 @@ class Registry:
             log.warning("skipping checkpoint %s/%s: %s", role, ckpt.version, ckpt.error)
         return None
 
+    def latest_promoted(self, role: str) -> Checkpoint | None:
+        """The newest valid version whose evaluation passed the promotion gate."""
+        return next((c for c in self.checkpoints(role) if c.valid and c.manifest.get("promoted")),
+                    None)
+
     def next_version(self, role: str, bump: str = "minor") -> str:
         versions = [parse_version(c.version) for c in self.checkpoints(role)]
         if not versions:
@@ -139,3 +146,14 @@ class Registry:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return Checkpoint(role, version, role_dir / version, full)
+
+    @staticmethod
+    def record_evaluation(ckpt: Checkpoint, evaluation: dict, promoted: bool) -> Checkpoint:
+        """Write the evaluation summary and the promotion verdict into a checkpoint's manifest
+        (atomically: a temporary file renamed over the old one). The hashed files are untouched."""
+        manifest = {**verify(ckpt.path), "evaluation": evaluation, "promoted": promoted}
+        tmp = ckpt.path / f".{MANIFEST}.tmp"
+        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        os.chmod(tmp, 0o644)
+        tmp.rename(ckpt.path / MANIFEST)
+        return Checkpoint(ckpt.role, ckpt.version, ckpt.path, manifest)

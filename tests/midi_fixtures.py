@@ -55,8 +55,25 @@ def tom_fill(rng: np.random.Generator) -> list[tuple[float, int, int]]:
     return [(i / 4, (48, 45, 43, 58)[i // 4], 90 + i) for i in range(16)]
 
 
-def make_gmd_dir(root: Path, beats_per_split: dict[str, int] | None = None) -> Path:
-    """A folder shaped like ../shared/datasets/gmd: info.csv plus drummerN/session1/*.mid."""
+def varied_beat(bars: int, rng: np.random.Generator) -> list[tuple[float, int, int]]:
+    """A groove of its own: a random 1-bar kick/snare/hat pattern (kick on 1, snare on 3) repeated,
+    with a random variation in every 4th bar, so files differ from each other."""
+    kick, snare, hat = (rng.random(16) < p for p in (0.3, 0.2, 0.6))
+    kick[0], snare[8] = True, True
+    hits = []
+    for bar in range(bars):
+        pattern = [kick, snare, hat]
+        if bar % 4 == 3:
+            pattern = [np.roll(p, int(rng.integers(1, 4))) for p in pattern]
+        for steps, note, vel in zip(pattern, (36, 38, 42), (100, 105, 75), strict=True):
+            hits += [(bar * 4 + s / 4, note, vel) for s in np.nonzero(steps)[0]]
+    return hits
+
+
+def make_gmd_dir(root: Path, beats_per_split: dict[str, int] | None = None,
+                 beat=rock_beat) -> Path:
+    """A folder shaped like ../shared/datasets/gmd: info.csv plus drummerN/session1/*.mid, each beat
+    made by `beat(bars, rng)`."""
     rng = np.random.default_rng(0)
     beats_per_split = beats_per_split or {"train": 4, "validation": 1}
     rows = []
@@ -64,7 +81,7 @@ def make_gmd_dir(root: Path, beats_per_split: dict[str, int] | None = None) -> P
         for i in range(n):
             style = ("rock", "funk", "hiphop")[i % 3]
             name = f"drummer1/session1/{split}{i}_{style}_100_beat_4-4.mid"
-            drum_file(root / name, rock_beat(10, rng), length_beats=40)
+            drum_file(root / name, beat(10, rng), length_beats=40)
             rows.append(dict(drummer="drummer1", session="drummer1/session1", id=name,
                              style=style, bpm=100, beat_type="beat", time_signature="4-4",
                              midi_filename=name, audio_filename="", duration=24, split=split))
@@ -90,4 +107,5 @@ def tiny_training_config(gmd_dir: Path, model_dir: Path, user_dir: Path) -> dict
             "train": {"seed": 0, "epochs": 2, "batch_size": 16, "lr": 0.003,
                       "weight_decay": 0.0, "patience": 2, "cache_dir": None},
         },
+        "evaluation": {"seed": 0, "max_clips": 40, "bootstrap": 10},
     }

@@ -45,13 +45,14 @@ class Example:
     bpm: float
     source: str   # "gmd" | "user" | "rules"
     split: str    # "train" | "validation"
+    origin: str = ""  # the file (performance, song) it came from: splits and originality group by it
 
 
 def _bars_of(parsed_length: float, meter: str) -> int:
     return int(parsed_length * V.STEPS_PER_BEAT) // V.STEPS_PER_BAR[meter]
 
 
-def _windows(grid: DrumGrid, bars: int = WINDOW_BARS, hop: int = HOP_BARS) -> list[DrumGrid]:
+def windows(grid: DrumGrid, bars: int = WINDOW_BARS, hop: int = HOP_BARS) -> list[DrumGrid]:
     """Windows of `bars` bars; near-silent ones (under 2 hits a bar: count-ins, gaps) are dropped."""
     if grid.n_bars <= bars:
         windows = [grid] if grid.n_bars >= 2 else []
@@ -95,7 +96,7 @@ def load_gmd(gmd_dir: Path, rng: np.random.Generator) -> list[Example]:
             fills.append((row, grid.bars(0, min(grid.n_bars, 2)), bpm))
             continue
         beats.setdefault((row["drummer"], row["style"], split), []).append((grid, bpm))
-        out += [Example(w, genre, bpm, "gmd", split) for w in _windows(grid)]
+        out += [Example(w, genre, bpm, "gmd", split, row["midi_filename"]) for w in windows(grid)]
     for row, fill, bpm in fills:
         lead = beats.get((row["drummer"], row["style"], row["split"]))
         parts = [fill]
@@ -105,7 +106,7 @@ def load_gmd(gmd_dir: Path, rng: np.random.Generator) -> list[Example]:
                 s = int(rng.integers(0, grid.n_bars - 2))
                 parts = [grid.bars(s, s + 3), fill]
         out.append(Example(DrumGrid.concat(parts), gmd_style_to_genre(row["style"]), bpm, "gmd",
-                           row["split"]))
+                           row["split"], row["midi_filename"]))
     return out
 
 
@@ -129,7 +130,8 @@ def load_user_dir(user_dir: Path) -> list[Example]:
                 continue
             grid, bpm = loaded
             split = "validation" if i % 10 == 9 else "train"
-            out += [Example(w, genre_dir.name, bpm, "user", split) for w in _windows(grid)]
+            out += [Example(w, genre_dir.name, bpm, "user", split, str(path))
+                    for w in windows(grid)]
     return out
 
 

@@ -1,7 +1,9 @@
 """Training entry point: `python -m training.run_training --config training/configs/local.json`.
 
-Trains every role the config lists (CUDA when present, else the CPU) and writes each result as the
-next semantic version under `<model_dir>/checkpoints/<role>/`.
+Trains every role the config lists (CUDA when present, else the CPU), writes each result as the
+next semantic version under `<model_dir>/checkpoints/<role>/`, then evaluates it
+(`training.evaluate`, report in `<version>/evaluation/`) and marks it `promoted` in its manifest when
+it passes the promotion gate. The service serves the newest promoted version.
 """
 
 import argparse
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 from training.data_pipeline import NoTrainingData
+from training.evaluate import evaluate_and_record
 
 TRAINERS = {"drums": "training.train_drums"}
 
@@ -40,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{role}: wrote version {ckpt.version} to {ckpt.path} "
               f"(val pattern NLL {m['val_pattern_nll']}, Markov {m['markov_val_pattern_nll']}, "
               f"{m['train_seconds']} s on {m['device']})")
+        results = evaluate_and_record(role, cfg, ckpt, ckpt.path / "evaluation")
+        print(f"{role} {ckpt.version}: " + ("promoted" if results["passed"] else
+              "NOT promoted: " + "; ".join(results["gate_failures"]))
+              + f" (report: {ckpt.path / 'evaluation' / (role + '.md')})")
     return 0
 
 

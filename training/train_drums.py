@@ -3,7 +3,8 @@
 Steps: collect examples (`training.data_pipeline`), turn them into arrays (cached by config),
 train `DrumModel` with AdamW on CUDA when present (bf16/fp16 autocast) or the CPU, validate every
 epoch, stop early when validation loss stops improving, keep the best weights, fit the Markov
-baseline on the same training split, and publish weights, config and manifest.
+baseline on the same training split, and publish weights, config, the originality index and the
+manifest.
 """
 
 import copy
@@ -26,8 +27,10 @@ from beatengine.drums.config import DrumModelConfig
 from beatengine.drums.generator import CONFIG_FILE, WEIGHTS_FILE
 from beatengine.drums.markov import MarkovDrums
 from beatengine.drums.model import DrumModel, drum_loss
+from beatengine.originality import INDEX_FILE
 from beatengine.registry import Checkpoint, Registry
 from training import data_pipeline as dp
+from training.originality_index import drum_index, index_summary
 
 log = logging.getLogger(__name__)
 PIPELINE_VERSION = 4  # bump to invalidate cached arrays when the pipeline changes
@@ -174,9 +177,11 @@ def train(cfg: dict, model_dir: Path, root: Path = Path(".")) -> Checkpoint:
                "device": str(device), "train_sequences": len(train_a),
                "val_sequences": len(val_a)}
     log.info("best val pattern NLL %.4f (Markov baseline %.4f)", best[1], markov_nll)
+    index = drum_index(dp.collect_examples(cfg["data"], root))
     return Registry(model_dir).publish("drums", {
         WEIGHTS_FILE: save(best_state or model.state_dict()),
         CONFIG_FILE: mcfg.to_json().encode(),
+        INDEX_FILE: index.to_bytes(),
     }, {"model_name": "drums", "model_config": asdict(mcfg), "training_data": summary,
-        "training_config": cfg, "metrics": metrics})
+        "training_config": cfg, "metrics": metrics, "originality": index_summary(index)})
 

@@ -79,12 +79,26 @@ class TrackOut(BaseModel):
     notes: list[NoteOut] = Field(..., description="Notes sorted by start, then pitch.")
 
 
+class OriginalityOut(BaseModel):
+    score: float = Field(..., ge=0, le=1, description="Share of the part's windows (drums: 4-bar "
+                         "onset grids, hop 1 bar) not found in the model's training set; 1 = "
+                         "nothing copied.", examples=[1.0])
+    windows: int = Field(..., ge=0, description="Windows checked (0: part shorter than one "
+                         "window, or the checkpoint has no training-set index).", examples=[5])
+    copied_windows: int = Field(..., ge=0, description="Windows found in the training set.",
+                                examples=[0])
+    resampled: int = Field(..., ge=0, description="Times the part was drawn again because it "
+                           "copied beyond the threshold.", examples=[0])
+
+
 class VariationOut(BaseModel):
     tracks: list[TrackOut] = Field(..., description="One track per part.")
     chords: list[ChordItem] | None = Field(None, description="Present when the part follows or "
                                            "makes a progression.")
     midi_base64: str = Field(..., description="Standard MIDI File: tempo, time signature, one "
                              "track per part, drums on channel 10.")
+    originality: OriginalityOut | None = Field(None, description="What the originality guard "
+                                               "found for this part.")
 
 
 class ModelRef(BaseModel):

@@ -27,8 +27,10 @@ class CheckpointState(BaseModel):
     valid: bool = Field(..., description="Manifest present and every file matches its sha256.")
     error: str | None = Field(None, description="Why the checkpoint is invalid.")
     loaded: bool = Field(..., description="This is the version the service runs.")
+    promoted: bool = Field(False, description="Passed the evaluation's promotion gate; the "
+                           "service runs the newest promoted version.")
     manifest: dict | None = Field(None, description="Version, model config, file hashes, "
-                                  "training data summary, metrics, created_at.")
+                                  "training data summary, metrics, evaluation summary, created_at.")
 
 
 class ModelsResponse(BaseModel):

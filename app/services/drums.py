@@ -40,5 +40,6 @@ def build_drums(req: DrumsRequest, model: LoadedModel, seed: int) -> Built:
             "tracks": [{"name": "drums", "is_drum": True, "program": 0, "channel": DRUM_CHANNEL,
                         "notes": [{"pitch": n.pitch, "start": n.start, "duration": n.duration,
                                    "velocity": n.velocity} for n in v.notes]}],
-            "midi_base64": base64.b64encode(midi).decode("ascii")})
+            "midi_base64": base64.b64encode(midi).decode("ascii"),
+            "originality": v.originality.as_dict()})
     return Built(params, variations)

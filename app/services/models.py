@@ -32,10 +32,16 @@ class ModelBank:
         self.loaded: dict[str, LoadedModel] = {}
 
     def load_all(self) -> None:
-        """Load the highest valid version of each role; an invalid or unloadable one is skipped
-        with a warning and the next lower version is tried."""
+        """Load the newest promoted version of each role (one that passed the evaluation gate);
+        when no version is promoted, the newest valid one, with a warning. An invalid or unloadable
+        version is skipped with a warning and the next candidate is tried."""
         for role, loader in LOADERS.items():
-            for ckpt in self.registry.checkpoints(role):
+            candidates = self.registry.checkpoints(role)
+            if any(c.valid and c.manifest.get("promoted") for c in candidates):
+                candidates = [c for c in candidates if not c.valid or c.manifest.get("promoted")]
+            else:
+                log.warning("no promoted %s checkpoint: serving the newest valid one", role)
+            for ckpt in candidates:
                 if not ckpt.valid:
                     log.warning("skipping checkpoint %s/%s: %s", role, ckpt.version, ckpt.error)
                     continue
@@ -64,5 +70,6 @@ class ModelBank:
             loaded = self.loaded.get(role)
             out[role] = [{"version": c.version, "valid": c.valid, "error": c.error,
                           "loaded": loaded is not None and loaded.version == c.version,
+                          "promoted": bool(c.manifest and c.manifest.get("promoted")),
                           "manifest": c.manifest} for c in self.registry.checkpoints(role)]
         return out

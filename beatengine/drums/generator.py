@@ -8,10 +8,12 @@ from safetensors.numpy import load_file
 
 from beatengine.drums import vocab as V
 from beatengine.drums.config import DrumModelConfig
-from beatengine.drums.decoder import DrumDecoder
+from beatengine.drums.decoder import DecodeResult, DrumDecoder
+from beatengine.drums.features import onset_window_hashes
 from beatengine.drums.grid import DrumGrid, render, tokens_to_hits
 from beatengine.errors import UnsupportedRequest
 from beatengine.midi_io import Note
+from beatengine.originality import INDEX_FILE, CopyIndex, Originality
 from beatengine.sampling import combine, forbid, nudge
 
 WEIGHTS_FILE = "model.safetensors"
@@ -24,6 +26,9 @@ GENRE_ANCHORS: dict[str, list[tuple[int, tuple[int, ...], float]]] = {
     "house": [(V.KICK, (0, 4, 8, 12), 4.0)],
     "techno": [(V.KICK, (0, 4, 8, 12), 4.0)],
 }
+
+# A part the originality guard finds copied is drawn again, at most this many times.
+MAX_RESAMPLES = 3
 
 # Electronic genres play the backbeat on a clap unless the request maps it elsewhere.
 GENRE_KIT: dict[str, dict[str, int]] = {"house": {"snare": 39}, "techno": {"snare": 39},
@@ -62,6 +67,7 @@ class DrumParams:
 class DrumVariation:
     grid: DrumGrid
     notes: list[Note]
+    originality: Originality
 
 
 _TOKEN_HITS = tokens_to_hits(np.arange(V.NUM_PATTERNS))                 # (1024, P)
@@ -71,15 +77,18 @@ _POPCOUNT = _TOKEN_HITS.sum(axis=1).astype(np.float32)
 class DrumGenerator:
     """A loaded drum checkpoint, ready to generate."""
 
-    def __init__(self, weights: dict[str, np.ndarray], cfg: DrumModelConfig):
+    def __init__(self, weights: dict[str, np.ndarray], cfg: DrumModelConfig,
+                 copy_index: CopyIndex | None = None):
         self.cfg = cfg
         self.decoder = DrumDecoder(weights, cfg)
         self.genre_index = {g: i for i, g in enumerate(cfg.genres)}
+        self.copy_index = copy_index
 
     @classmethod
     def load(cls, path: Path) -> "DrumGenerator":
         cfg = DrumModelConfig.from_json((path / CONFIG_FILE).read_text())
-        return cls(load_file(str(path / WEIGHTS_FILE)), cfg)
+        index = CopyIndex.load(path / INDEX_FILE) if (path / INDEX_FILE).is_file() else None
+        return cls(load_file(str(path / WEIGHTS_FILE)), cfg, index)
 
     def warm_up(self) -> None:
         """One short generation, so the first request does not pay for first-call set-up."""
@@ -116,9 +125,13 @@ class DrumGenerator:
         positions = np.array([V.position_id(meter, t % spb, bool(fills[t // spb]), t // spb)
                               for t in range(p.bars * spb)])
         rng = np.random.default_rng(p.seed)
-        out = self.decoder.decode(self.genre_index[p.genre], p.bpm, p.density, positions,
-                                  p.variations, rng, p.temperature, self.logit_bias(p),
-                                  step_bias=self.anchor_bias(p, fills))
+        bias, step_bias = self.logit_bias(p), self.anchor_bias(p, fills)
+
+        def draw(n: int) -> DecodeResult:
+            return self.decoder.decode(self.genre_index[p.genre], p.bpm, p.density, positions, n,
+                                       rng, p.temperature, bias, step_bias=step_bias)
+
+        out, originality = self.guard(draw(p.variations), draw, p.time_signature)
         note_map = p.note_map()
         variations = []
         for b in range(p.variations):
@@ -132,6 +145,34 @@ class DrumGenerator:
                 roll_div=np.where(hits[:, V.HH_ROLL],
                                   np.asarray(V.ROLL_DIVISIONS)[out.roll_idx[b]], 0),
                 fill_bars=fills)
-            variations.append(DrumVariation(grid, render(grid, note_map, p.swing, p.humanize)))
+            variations.append(DrumVariation(grid, render(grid, note_map, p.swing, p.humanize),
+                                            originality[b]))
         return variations
+
+    def guard(self, out: DecodeResult, draw, meter: str) -> tuple[DecodeResult, list[Originality]]:
+        """The originality guard: variations whose 4-bar onset grids copy the training set beyond
+        the index's threshold are drawn again (up to MAX_RESAMPLES times; the least copied draw is
+        kept), and every variation gets its originality figure."""
+        def check(tokens: np.ndarray) -> tuple[int, int]:
+            if self.copy_index is None:
+                return 0, 0
+            hashes = onset_window_hashes(tokens_to_hits(tokens), meter)
+            return len(hashes), int(self.copy_index.found(hashes).sum())
+
+        found = [check(t) for t in out.tokens]
+        resampled = [0] * len(found)
+        for _ in range(MAX_RESAMPLES):
+            flagged = [b for b, (w, c) in enumerate(found)
+                       if w and c / w > self.copy_index.max_copy_share]
+            if not flagged:
+                break
+            again = draw(len(flagged))
+            for k, b in enumerate(flagged):
+                resampled[b] += 1
+                new = check(again.tokens[k])
+                if new[1] < found[b][1]:
+                    found[b] = new
+                    for name in ("tokens", "vel_bins", "off_bins", "roll_idx"):
+                        getattr(out, name)[b] = getattr(again, name)[k]
+        return out, [Originality(w, c, r) for (w, c), r in zip(found, resampled, strict=True)]
 

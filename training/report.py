@@ -1,0 +1,149 @@
+"""Write an evaluation's results: `<role>.md` (tables), `<role>.json` (every number) and PNG plots
+of the feature distributions, real vs generated."""
+
+import json
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from training.evaluate import plain  # noqa: E402
+
+PLOTTED = ("model", "markov", "random")
+SYSTEM_NOTES = {
+    "model": "the checkpoint under test",
+    "previous": "the checkpoint before it",
+    "markov": "order-2 Markov baseline, training split",
+    "random": "random baseline (per-genre rates), training split",
+    "copy": "copies of training clips",
+    "real_b": "real slice B: ceiling / noise floor",
+}
+
+
+def _fmt(x, spec: str = ".3f") -> str:
+    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)
+
+
+def plot_features(real: np.ndarray, systems: dict[str, np.ndarray], names: list[str],
+                  n_scalars: int, path: Path) -> None:
+    """One panel per scalar feature (histograms), one per onset-histogram group (mean shares)."""
+    groups = sorted({m[1] for n in names if (m := re.match(r"(.+)_hist_\d+$", n))})
+    panels = n_scalars + len(groups)
+    cols = 4
+    fig, axes = plt.subplots((panels + cols - 1) // cols, cols, figsize=(4 * cols, 3 * ((panels + 3)
+                                                                                      // cols)))
+    axes = np.atleast_1d(axes).ravel()
+    shown = {"real": real, **{k: v for k, v in systems.items() if k in PLOTTED}}
+    for f in range(n_scalars):
+        ax = axes[f]
+        lo = min(v[:, f].min() for v in shown.values())
+        hi = max(v[:, f].max() for v in shown.values())
+        bins = np.linspace(lo, hi if hi > lo else lo + 1, 25)
+        for name, v in shown.items():
+            ax.hist(v[:, f], bins=bins, density=True, histtype="step", label=name,
+                    linewidth=2 if name == "real" else 1.2)
+        ax.set_title(names[f], fontsize=9)
+    for k, group in enumerate(groups):
+        ax = axes[n_scalars + k]
+        cols_g = [i for i, n in enumerate(names) if n.startswith(f"{group}_hist_")]
+        for name, v in shown.items():
+            ax.plot(range(len(cols_g)), v[:, cols_g].mean(axis=0), marker=".", label=name)
+        ax.set_title(f"{group} onsets per position in the bar", fontsize=9)
+    for ax in axes[panels:]:
+        ax.axis("off")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray],
+                 out_dir: Path) -> None:
+    role = results["role"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{role}.json").write_text(json.dumps(plain(results), indent=2) + "\n")
+    scalars = results["scalar_features"]
+    if len(real) and results["realism"]:
+        plot_features(real, systems, results["feature_names"], len(scalars),
+                      out_dir / f"{role}-features.png")
+    r, ctl = results["realism"], results["controls"]
+    lines = [
+        f"# {role}: evaluation of checkpoint {results['checkpoint']}",
+        "",
+        f"Command: `{results['command']}` ({results['seconds']} s on the 2-core CPU machine).",
+        "",
+        f"Reference: {results['reference']}, split by source file into slice A "
+        f"({results['clips']['real_a']} clips; every system generates under their conditions) and "
+        f"slice B ({results['clips']['real_b']} clips, real music no system saw). "
+        f"Previous checkpoint: {results['previous'] or 'none'}.",
+        "",
+        "**Promotion gate: " + ("PASSED**" if results["passed"] else "FAILED**: "
+                                + "; ".join(results["gate_failures"])),
+        "",
+        "## Realism against slice A",
+        "",
+        "C2ST AUC: cross-validated AUC of a logistic regression telling real clips from the "
+        "system's, on every feature (0.5 = indistinguishable; mean and range over 5 seeds). "
+        "Overlap: MGEval-style overlapping area of each feature's density with the real one "
+        "(1 = identical), bootstrap 95% interval in brackets.",
+        "",
+        "| system | C2ST AUC | mean overlap | " + " | ".join(scalars) + " |",
+        "|---|---|---|" + "---|" * len(scalars),
+    ]
+    for name, v in r.items():
+        m = v["mean_overlap"]
+        cells = [f"{o:.2f} [{lo:.2f}, {hi:.2f}]" for o, lo, hi in v["overlap"]]
+        lines.append(f"| {name} ({SYSTEM_NOTES.get(name, '')}) | **{v['c2st_auc']:.3f}** "
+                     f"({v['c2st_auc_range'][0]:.3f}-{v['c2st_auc_range'][1]:.3f}) | "
+                     f"{m[0]:.3f} [{m[1]:.3f}, {m[2]:.3f}] | " + " | ".join(cells) + " |")
+    names = list(ctl)
+    real_genre = results["real_genre_recognition"]
+    lines += [
+        "",
+        "## Controls",
+        "",
+        "| control | " + " | ".join(names) + " | required |",
+        "|---|" + "---|" * len(names) + "---|",
+        *[f"| {k} (share of clips exactly right) | " + " | ".join(
+            _fmt(ctl[n][k], ".1%") for n in names) + " | 100% |"
+          for k in ("bars", "tempo", "time_signature")],
+        "| density: rank correlation, requested vs generated percentile | " + " | ".join(
+            _fmt(ctl[n]["density_rank_corr"], ".3f") for n in names) + " | >= 0.5 |",
+        f"| genre recognised (real slice A: {_fmt(real_genre, '.3f')}) | " + " | ".join(
+            f"{_fmt(ctl[n]['genre_recognition'], '.3f')} "
+            f"(x{_fmt(ctl[n]['genre_recognition'] / max(real_genre, 1e-9), '.2f')})"
+            for n in names) + " | x0.8 of real |",
+        "",
+        "The genre classifier is a logistic regression on the same features, trained on the "
+        "training split's real clips.",
+        "",
+        f"## Originality: share of {results['copy_unit']} found in the training split",
+        "",
+        "| system | copy rate |",
+        "|---|---|",
+        *[f"| {n} ({SYSTEM_NOTES.get(n, '')}) | {_fmt(v, '.4f')} |"
+          for n, v in results["copy_rates"].items()],
+        "",
+        "Rule: the model's copy rate may exceed held-out real music's (real_b) by at most 5 "
+        "points. The model's rate is measured with its generation-time originality guard on, as "
+        "the service runs it.",
+        "",
+        "## Feature distributions",
+        "",
+        f"![features]({role}-features.png)",
+        "",
+        "## Reading the numbers",
+        "",
+        "- Folds of the C2ST keep each source file (and the clips generated under its conditions) "
+        "on one side, so the classifier cannot win by recognising a performance it saw. With few "
+        "source files per fold, two real samples can score below 0.5: real_b's AUC is the noise "
+        "floor, and anything near or under it is indistinguishable from real.",
+        "- The copy baseline is real music, so it scores like real_b on realism: it shows what the "
+        "copy rate measure catches, not a system to beat.",
+        *[f"- {n}" for n in results.get("notes", [])],
+    ]
+    (out_dir / f"{role}.md").write_text("\n".join(lines) + "\n")
