@@ -13,9 +13,10 @@ straight rock beat), not anybody's work: the index keeps only windows found in f
 import hashlib
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -103,3 +104,25 @@ def interval_ngram_hashes(pitches: np.ndarray, onsets: np.ndarray, n: int = 8) -
     started on another beat hashes the same. `onsets` in grid steps (integers)."""
     steps = np.stack([np.diff(np.asarray(pitches)), np.diff(np.asarray(onsets))], axis=1)
     return window_hashes(steps.astype(np.int16), n - 1, 1)
+
+
+def resample_copies(items: list, check: Callable[[Any], tuple[int, int]],
+                    redraw: Callable[[int], list], max_share: float, max_resamples: int = 3
+                    ) -> tuple[list, list[Originality]]:
+    """The guard every generator runs: `check(item)` gives (windows, windows found in the index);
+    an item whose found share exceeds `max_share` is replaced by a fresh draw (`redraw(k)` makes
+    k), up to `max_resamples` times, keeping the least copied draw. Returns the items and their
+    originality figures."""
+    items = list(items)
+    found = [check(x) for x in items]
+    resampled = [0] * len(items)
+    for _ in range(max_resamples):
+        flagged = [b for b, (w, c) in enumerate(found) if w and c / w > max_share]
+        if not flagged:
+            break
+        again = redraw(len(flagged))
+        for k, b in enumerate(flagged):
+            resampled[b] += 1
+            if (new := check(again[k]))[1] < found[b][1]:
+                items[b], found[b] = again[k], new
+    return items, [Originality(w, c, r) for (w, c), r in zip(found, resampled, strict=True)]

@@ -95,9 +95,13 @@ HARTE_QUALITIES = {
     "hdim7": "m7b5", "dim7": "dim7", "9": "9", "maj9": "maj9", "min9": "m9", "11": "11",
     "min11": "m11", "13": "13", "maj13": "maj13", "min13": "m13", "sus4(b7)": "7sus4",
     "5": "5", "1": "5", "7(#9)": "7#9", "maj(9)": "add9", "min(9)": "madd9",
+    # Billboard spellings of vocabulary chords (same tones)
+    "aug(b7)": "aug7", "7(b9)": "7b9", "maj6(9)": "6/9", "7(9)": "9", "maj7(9)": "maj9",
+    "min7(9)": "m9", "maj(b7)": "7", "min(b7)": "m7", "maj(6)": "6", "min(6)": "m6",
 }
 _HARTE_DEGREES = {"1": 0, "b2": 1, "2": 2, "b3": 3, "3": 4, "4": 5, "#4": 6, "b5": 6, "5": 7,
-                  "#5": 8, "b6": 8, "6": 9, "bb7": 9, "b7": 10, "7": 11, "9": 2, "b9": 1}
+                  "#5": 8, "b6": 8, "6": 9, "bb7": 9, "b7": 10, "7": 11, "9": 2, "b9": 1,
+                  "#9": 3, "11": 5, "#11": 6, "b13": 8, "13": 9}
 
 
 @dataclass(frozen=True)
@@ -160,3 +164,89 @@ def parse_harte(label: str) -> Chord:
             raise ValueError(f"unknown Harte bass degree {m[3]!r} in {label!r}")
         bass = (root + _HARTE_DEGREES[m[3]]) % 12
     return Chord(root, quality, bass)
+
+
+def infer_key(chords: list[Chord]) -> Key:
+    """The major or minor key that fits a progression best: most chord tones in its scale, with a
+    bonus when the first or last chord is the key's tonic chord (songs start and end at home)."""
+    if not chords:
+        raise ValueError("cannot infer a key from no chords")
+    best, best_score = Key(0, "major"), -1.0
+    for mode, tonic_quality in (("major", ""), ("minor", "m")):
+        for tonic in range(12):
+            key = Key(tonic, mode)
+            scale = set(key.scale)
+            score = sum(len(c.pitch_classes & scale) / len(c.pitch_classes) for c in chords)
+            for c in (chords[0], chords[-1]):
+                if c.root == tonic:
+                    score += 0.75 if c.quality.startswith(tonic_quality) and (
+                        mode == "minor") == c.quality.startswith("m") else 0.25
+            if score > best_score + 1e-9:
+                best, best_score = key, score
+    return best
+
+
+# Krumhansl-Kessler key profiles (probe-tone ratings), tonic first
+_KK_MAJOR = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+_KK_MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+
+
+def pitch_class_weights(notes) -> list[float]:
+    """Duration-weighted pitch-class histogram of notes (anything with .pitch and .duration)."""
+    w = [0.0] * 12
+    for n in notes:
+        w[n.pitch % 12] += n.duration
+    return w
+
+
+def ks_key(notes) -> Key | None:
+    """Krumhansl-Schmuckler: the major or minor key whose profile correlates best with the notes'
+    duration-weighted pitch classes (None for no notes)."""
+    w = pitch_class_weights(notes)
+    if not any(w):
+        return None
+    best, best_r = None, -2.0
+    for mode, profile in (("major", _KK_MAJOR), ("minor", _KK_MINOR)):
+        for tonic in range(12):
+            r = _corr(w, [profile[(pc - tonic) % 12] for pc in range(12)])
+            if r > best_r:
+                best, best_r = Key(tonic, mode), r
+    return best
+
+
+def _corr(a: list[float], b: list[float]) -> float:
+    ma, mb = sum(a) / len(a), sum(b) / len(b)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(a, b, strict=True))
+    va = sum((x - ma) ** 2 for x in a) ** 0.5
+    vb = sum((y - mb) ** 2 for y in b) ** 0.5
+    return cov / (va * vb) if va and vb else 0.0
+
+
+def estimate_chords(notes, n_bars: int, beats_per_bar: float) -> list[tuple[float, float, Chord]]:
+    """One chord per bar for MIDI with no chord track: the major, minor, dominant-7th or minor-7th
+    chord whose tones hold most of the bar's sounding time (ties: the lower root)."""
+    templates = [(q, QUALITIES[q]) for q in ("", "m", "7", "m7")]
+    out = []
+    prev = Chord(0, "")
+    for bar in range(n_bars):
+        a, b = bar * beats_per_bar, (bar + 1) * beats_per_bar
+        w = [0.0] * 12
+        for n in notes:
+            overlap = min(n.start + n.duration, b) - max(n.start, a)
+            if overlap > 0:
+                w[n.pitch % 12] += overlap * (2.0 if n.pitch < 52 else 1.0)  # the bass counts more
+        if not any(w):
+            out.append((a, b, prev))
+            continue
+        total = sum(w)
+        scored = []
+        for q, iv in templates:
+            for root in range(12):
+                inside = sum(w[(root + i) % 12] for i in iv)
+                scored.append((inside - 0.25 * len(iv) * total / 12 - 0.1 * (total - inside),
+                               -root, -len(iv), q))
+        score, neg_root, _, quality = max(scored)
+        chord = Chord(-neg_root, quality)
+        out.append((a, b, chord))
+        prev = chord
+    return out

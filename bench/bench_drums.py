@@ -14,26 +14,11 @@ import argparse
 import asyncio
 import os
 import platform
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-CONSENT = {"user_id": "bench", "terms_version": "2026-01", "terms_accepted": True}
-
-
-def rss_mb(pid: int) -> tuple[float, float]:
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
-    return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
-
-
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q))
+from server import CONSENT, HEADER, row, rss_mb, start_server, timed, wait_until_generating
 
 
 def main() -> None:
@@ -43,39 +28,16 @@ def main() -> None:
     ap.add_argument("--bars", type=int, default=8)
     args = ap.parse_args()
     url = f"http://127.0.0.1:{args.port}"
-    data_dir = tempfile.mkdtemp(prefix="bench-")
-    env = {**os.environ, "DATA_DIR": data_dir, "LEGAL_GENERATION_LIMIT": "1000000",
-           "MODEL_DIR": str(ROOT / "models")}
     t0 = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port",
-                               str(args.port), "--log-level", "warning"], cwd=ROOT, env=env)
+    server = start_server(args.port)
     try:
         body = {"consent": CONSENT, "genre": "trap", "bars": args.bars, "seed": 0}
         with httpx.Client(base_url=url, timeout=30) as client:
-            while True:
-                try:
-                    if client.post("/generate/drums", json=body).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.01)
-                if time.perf_counter() - t0 > 60:
-                    raise SystemExit("server did not answer within 60 s")
-            cold = time.perf_counter() - t0
-            rows = []
+            cold = wait_until_generating(client, "/generate/drums", body, t0)
             genres = ["trap", "house", "rock", "funk", "boom_bap", "drum_and_bass", "jazz", "techno"]
-            for variations in (1, 4):
-                server_ms, e2e_ms = [], []
-                for _ in range(10):  # warm-up
-                    client.post("/generate/drums", json={**body, "variations": variations})
-                for i in range(args.requests):
-                    req = {**body, "genre": genres[i % len(genres)], "seed": i,
-                           "variations": variations}
-                    s = time.perf_counter()
-                    r = client.post("/generate/drums", json=req)
-                    e2e_ms.append((time.perf_counter() - s) * 1000)
-                    r.raise_for_status()
-                    server_ms.append(r.json()["latency_ms"])
-                rows.append((variations, server_ms, e2e_ms))
+            rows = [(variations, *timed(client, "/generate/drums", [
+                {**body, "genre": genres[i % len(genres)], "seed": i, "variations": variations}
+                for i in range(args.requests)])) for variations in (1, 4)]
             rss, peak = rss_mb(server.pid)
         burst = asyncio.run(overload_burst(url, body))
     finally:
@@ -85,12 +47,9 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; {args.requests} sequential requests per row, "
           f"{args.bars} bars, mixed genres\n")
-    print("| variations | server p50 ms | server p95 ms | end-to-end p50 ms | end-to-end p95 ms "
-          "| end-to-end p99 ms |")
-    print("|---|---|---|---|---|---|")
+    print(HEADER.format("variations"))
     for variations, server_ms, e2e_ms in rows:
-        print(f"| {variations} | {pct(server_ms, 50):.1f} | {pct(server_ms, 95):.1f} | "
-              f"{pct(e2e_ms, 50):.1f} | {pct(e2e_ms, 95):.1f} | {pct(e2e_ms, 99):.1f} |")
+        print(row(str(variations), server_ms, e2e_ms))
     print(f"\ncold start to first answered generation: {cold:.2f} s")
     print(f"server RSS after the runs: {rss:.0f} MB (peak {peak:.0f} MB)")
     print(f"overload: {burst['heavy']} concurrent 64-bar x 8-variation requests "

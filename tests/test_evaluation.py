@@ -119,7 +119,7 @@ def test_evaluation_takes_any_folder_of_midi(varied_run, tmp_path):
 
 
 def test_slices_never_share_a_source_file():
-    ctx = ev.Context({}, None, None, None, None, seed=0, max_clips=1000)
+    ctx = ev.Context("drums", {}, None, None, None, None, seed=0, max_clips=1000)
     clips = [(f"file{i // 3}", i) for i in range(300)]
     a, b = ctx.slices(clips, lambda c: c[0])
     assert a and b and not {c[0] for c in a} & {c[0] for c in b}

@@ -176,5 +176,8 @@ def evaluate(ctx) -> dict:
                                                                 genres_a),
         "copy_rates": {name: copy_rate(gs) for name, gs in grids.items() if name != "real_a"},
         "copy_unit": "4-bar onset grids (hop 1 bar)",
-        "notes": ["key, chord-tone and bass-root controls do not apply to drums"],
+        "notes": ["key, chord-tone and bass-root controls do not apply to drums",
+                  "the reference is real recordings, so genres learned only from the style rules "
+                  "(trap, drill, house, techno, lo-fi, drum and bass) are not in it; evaluate them "
+                  "against a folder of your own with --reference DIR"],
     }

@@ -26,12 +26,14 @@ import numpy as np
 from beatengine.registry import Checkpoint, Registry, parse_version
 from training import measures
 
-EVALUATORS = {"drums": "training.eval_drums"}
+EVALUATORS = {"drums": "training.eval_drums", "chords": "training.eval_harmony",
+              "bassline": "training.eval_harmony", "melody": "training.eval_harmony"}
 
 # The promotion gate.
 REQUIRED_EXACT = ("bars", "tempo", "time_signature")   # share of clips that must be exactly right
 MIN_DENSITY_RANK_CORR = 0.5
 MIN_GENRE_RATIO = 0.8          # generated genre recognition / real genre recognition
+MIN_KEY_RATIO = 0.8            # generated key accuracy / real clips' (the ceiling)
 MAX_COPY_MARGIN = 0.05         # copy rate over held-out real music's
 BASELINES = ("markov", "random", "copy")
 
@@ -39,6 +41,7 @@ BASELINES = ("markov", "random", "copy")
 @dataclass
 class Context:
     """What a role's evaluator gets."""
+    role: str
     cfg: dict
     checkpoint: Checkpoint
     previous: Checkpoint | None
@@ -108,9 +111,18 @@ def gate(results: dict) -> tuple[bool, list[str]]:
         why.append(f"control density: rank correlation {c['density_rank_corr']:.2f} < "
                    f"{MIN_DENSITY_RANK_CORR}")
     ratio = results["genre_ratio"]
-    if not ratio >= MIN_GENRE_RATIO:
+    if not np.isnan(ratio) and not ratio >= MIN_GENRE_RATIO:
         why.append(f"control genre: recognised {ratio:.2f} times as often as real, "
                    f"{MIN_GENRE_RATIO} required")
+    ceiling = results.get("real_key_accuracy", float("nan"))
+    if not np.isnan(ceiling) and not c["key"] >= MIN_KEY_RATIO * ceiling:
+        why.append(f"control key: {c['key']:.2f} of clips in the requested key, real clips reach "
+                   f"{ceiling:.2f}; {MIN_KEY_RATIO} of that required")
+    follow = results.get("chord_following") or {}
+    for measure, value in follow.get("model", {}).items():
+        if value < follow["markov"][measure]:
+            why.append(f"chord following: {measure} {value:.3f} below Markov's "
+                       f"{follow['markov'][measure]:.3f}")
     copy, held = results["copy_rates"]["model"], results["copy_rates"]["real_b"]
     if not copy <= held + MAX_COPY_MARGIN:
         why.append(f"originality: copy rate {copy:.3f} > held-out {held:.3f} + {MAX_COPY_MARGIN}")
@@ -123,7 +135,7 @@ def evaluate(role: str, cfg: dict, checkpoint: Checkpoint, out_dir: Path | None,
     started = time.monotonic()
     ecfg = cfg.get("evaluation", {})
     registry = Registry(checkpoint.path.parents[2])  # <model_dir>/checkpoints/<role>/<version>
-    ctx = Context(cfg, checkpoint, previous_checkpoint(registry, checkpoint), reference, genre,
+    ctx = Context(role, cfg, checkpoint, previous_checkpoint(registry, checkpoint), reference, genre,
                   int(ecfg.get("seed", 0)), int(ecfg.get("max_clips", 300)))
     raw = importlib.import_module(EVALUATORS[role]).evaluate(ctx)
     feats, groups = raw.pop("features"), raw.pop("groups")
@@ -138,8 +150,9 @@ def evaluate(role: str, cfg: dict, checkpoint: Checkpoint, out_dir: Path | None,
         "realism": realism(real, feats, groups, len(raw["scalar_features"]), ctx.seed,
                            int(ecfg.get("bootstrap", 100))) if n_real >= 10 else {},
     }
-    results["genre_ratio"] = (results["controls"]["model"]["genre_recognition"]
-                              / max(results["real_genre_recognition"], 1e-9))
+    real_genre = results["real_genre_recognition"]
+    results["genre_ratio"] = (float("nan") if np.isnan(real_genre) else
+                              results["controls"]["model"]["genre_recognition"] / max(real_genre, 1e-9))
     if results["realism"]:
         results["passed"], results["gate_failures"] = gate(results)
     else:

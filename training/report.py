@@ -100,6 +100,12 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         lines.append(f"| {name} ({SYSTEM_NOTES.get(name, '')}) | **{v['c2st_auc']:.3f}** "
                      f"({v['c2st_auc_range'][0]:.3f}-{v['c2st_auc_range'][1]:.3f}) | "
                      f"{m[0]:.3f} [{m[1]:.3f}, {m[2]:.3f}] | " + " | ".join(cells) + " |")
+    lines += ["", "Feature means (real slice A first):", "",
+              "| system | " + " | ".join(scalars) + " |", "|---|" + "---|" * len(scalars)]
+    for name, v in {"real_a": real, **systems}.items():
+        if len(v):
+            lines.append(f"| {name} | " + " | ".join(f"{x:.3f}" for x in v[:, :len(scalars)].mean(0))
+                         + " |")
     names = list(ctl)
     real_genre = results["real_genre_recognition"]
     lines += [
@@ -117,10 +123,20 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
             f"{_fmt(ctl[n]['genre_recognition'], '.3f')} "
             f"(x{_fmt(ctl[n]['genre_recognition'] / max(real_genre, 1e-9), '.2f')})"
             for n in names) + " | x0.8 of real |",
+        *([f"| key (Krumhansl-Schmuckler finds the requested key; real slice A: "
+           f"{_fmt(results['real_key_accuracy'], '.3f')}) | " + " | ".join(
+               _fmt(ctl[n]["key"], ".3f") for n in names) + " | x0.8 of real |"]
+          if "real_key_accuracy" in results else []),
         "",
         "The genre classifier is a logistic regression on the same features, trained on the "
         "training split's real clips.",
         "",
+        *(["## Chord following (means over the clips; the model must beat Markov)", "",
+           "| system | " + " | ".join(next(iter(results["chord_following"].values()))) + " |",
+           "|---|" + "---|" * len(next(iter(results["chord_following"].values()))),
+           *[f"| {n} | " + " | ".join(f"{v:.3f}" for v in m.values()) + " |"
+             for n, m in results["chord_following"].items()], ""]
+          if results.get("chord_following") else []),
         f"## Originality: share of {results['copy_unit']} found in the training split",
         "",
         "| system | copy rate |",

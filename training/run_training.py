@@ -17,7 +17,9 @@ from pathlib import Path
 from training.data_pipeline import NoTrainingData
 from training.evaluate import evaluate_and_record
 
-TRAINERS = {"drums": "training.train_drums"}
+# role -> (module with train(*args, role_cfg, model_dir), leading args)
+TRAINERS = {"drums": ("training.train_drums", ()), "chords": ("training.train_seq", ("chords",)),
+            "bassline": ("training.train_seq", ("bassline",)), "melody": ("training.train_seq", ("melody",))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,15 +35,15 @@ def main(argv: list[str] | None = None) -> int:
         if role not in TRAINERS or role not in cfg:
             print(f"error: no trainer or config section for role {role!r}", file=sys.stderr)
             return 2
-        trainer = importlib.import_module(TRAINERS[role])
+        module, args_ = TRAINERS[role]
         try:
-            ckpt = trainer.train(cfg[role], model_dir)
+            ckpt = importlib.import_module(module).train(*args_, cfg[role], model_dir)
         except NoTrainingData as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         m = ckpt.manifest["metrics"]
-        print(f"{role}: wrote version {ckpt.version} to {ckpt.path} "
-              f"(val pattern NLL {m['val_pattern_nll']}, Markov {m['markov_val_pattern_nll']}, "
+        nll = {k: v for k, v in m.items() if "nll" in k}
+        print(f"{role}: wrote version {ckpt.version} to {ckpt.path} ({nll}, "
               f"{m['train_seconds']} s on {m['device']})")
         results = evaluate_and_record(role, cfg, ckpt, ckpt.path / "evaluation")
         print(f"{role} {ckpt.version}: " + ("promoted" if results["passed"] else

@@ -14,7 +14,6 @@ import logging
 import math
 import random
 import time
-from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from beatengine.drums.model import DrumModel, drum_loss
 from beatengine.originality import INDEX_FILE
 from beatengine.registry import Checkpoint, Registry
 from training import data_pipeline as dp
+from training.loop import device_setup, optimise
 from training.originality_index import drum_index, index_summary
 
 log = logging.getLogger(__name__)
@@ -109,13 +109,7 @@ def train(cfg: dict, model_dir: Path, root: Path = Path(".")) -> Checkpoint:
         val_a, train_a = arrays.subset(np.arange(0, len(arrays), 10)), arrays.subset(
             np.setdiff1d(np.arange(len(arrays)), np.arange(0, len(arrays), 10)))
 
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.type == "cuda":
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        autocast = lambda: torch.autocast("cuda", dtype=dtype)  # noqa: E731
-        scaler = torch.amp.GradScaler("cuda", enabled=dtype == torch.float16)
-    else:
-        autocast, scaler = nullcontext, None
+    device, autocast, scaler = device_setup()
     counts = np.bincount(train_a.tgt[train_a.tgt >= 0], minlength=1 << 10)
     mcfg = DrumModelConfig(**cfg.get("model", {}), density_quantiles=quantiles,
                            active_tokens=np.nonzero(counts)[0].tolist(),
@@ -137,18 +131,7 @@ def train(cfg: dict, model_dir: Path, root: Path = Path(".")) -> Checkpoint:
         for idx in bar:
             with autocast():
                 loss, nll = _step(model, tt, idx)
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(opt)
-            else:
-                loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            if scaler is not None:
-                scaler.step(opt)
-                scaler.update()
-            else:
-                opt.step()
+            optimise(model, loss, opt, scaler)
             bar.set_postfix(loss=f"{loss.item():.3f}", nll=f"{nll.item():.3f}")
         val_loss, val_nll = evaluate_loss(model, tv, bs * 2, autocast)
         sched.step(val_loss)

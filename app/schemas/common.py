@@ -79,6 +79,22 @@ class TrackOut(BaseModel):
     notes: list[NoteOut] = Field(..., description="Notes sorted by start, then pitch.")
 
 
+class ChordOut(ChordItem):
+    start: float = Field(..., ge=0, description="Start in beats from the clip start.",
+                         examples=[0.0])
+
+
+class AdherenceOut(BaseModel):
+    in_key: float = Field(..., ge=0, le=1, description="Share of notes in the key's scale or in "
+                          "the chord sounding.", examples=[1.0])
+    strong_beat_chord_tones: float = Field(..., ge=0, le=1, description="Share of notes on strong "
+                                           "beats that are tones of the chord sounding.",
+                                           examples=[0.9])
+    downbeat_roots: float | None = Field(None, ge=0, le=1, description="Bass: share of bar and "
+                                         "chord starts where the chord's bass note starts.",
+                                         examples=[1.0])
+
+
 class OriginalityOut(BaseModel):
     score: float = Field(..., ge=0, le=1, description="Share of the part's windows (drums: 4-bar "
                          "onset grids, hop 1 bar) not found in the model's training set; 1 = "
@@ -93,12 +109,14 @@ class OriginalityOut(BaseModel):
 
 class VariationOut(BaseModel):
     tracks: list[TrackOut] = Field(..., description="One track per part.")
-    chords: list[ChordItem] | None = Field(None, description="Present when the part follows or "
+    chords: list[ChordOut] | None = Field(None, description="Present when the part follows or "
                                            "makes a progression.")
     midi_base64: str = Field(..., description="Standard MIDI File: tempo, time signature, one "
                              "track per part, drums on channel 10.")
     originality: OriginalityOut | None = Field(None, description="What the originality guard "
                                                "found for this part.")
+    adherence: AdherenceOut | None = Field(None, description="Bassline and melody: how well the "
+                                           "part met the key and the chords.")
 
 
 class ModelRef(BaseModel):

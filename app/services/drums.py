@@ -8,7 +8,7 @@ from app.services.models import LoadedModel
 from beatengine.drums.generator import DrumParams
 from beatengine.drums.vocab import PIECE_NAMES, STEPS_PER_BEAT
 from beatengine.genres import GENRE_BY_NAME
-from beatengine.midi_io import DRUM_CHANNEL, Song, Track, write_midi
+from beatengine.midi_io import DRUM_CHANNEL, Note, Song, Track, write_midi
 
 
 def drum_params(req: DrumsRequest, seed: int) -> DrumParams:
@@ -18,6 +18,19 @@ def drum_params(req: DrumsRequest, seed: int) -> DrumParams:
         time_signature=req.time_signature, density=req.density, swing=req.swing,
         humanize=req.humanize, fills=req.fills, temperature=req.temperature, seed=seed,
         variations=req.variations, drum_map=dict(req.drum_map), exclude=list(req.exclude))
+
+
+def regenerate_drums(params: dict, model: LoadedModel) -> list[list[Note]]:
+    """The notes of every variation of a logged drums generation (its resolved params and seed,
+    on the same model version, give the same notes)."""
+    names = list(PIECE_NAMES)
+    drum_map = {k: v for k, v in params["drum_map"].items() if k in names}
+    p = DrumParams(genre=params["genre"], bpm=params["bpm"], bars=params["bars"],
+                   time_signature=params["time_signature"], density=params["density"],
+                   swing=params["swing"], humanize=params["humanize"], fills=params["fills"],
+                   temperature=params["temperature"], seed=params["seed"],
+                   variations=params["variations"], drum_map=drum_map, exclude=params["exclude"])
+    return [v.notes for v in model.generator.generate(p)]
 
 
 def build_drums(req: DrumsRequest, model: LoadedModel, seed: int) -> Built:

@@ -81,7 +81,7 @@ async def generate(role: str, request: GenerateRequest, store: EventStore, model
         raise _overloaded(exc) from exc
     except UnsupportedRequest as exc:
         await run_in_threadpool(store.release_generation, gid)
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     except BaseException:
         await run_in_threadpool(store.release_generation, gid)
         raise

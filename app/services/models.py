@@ -5,11 +5,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beatengine.drums.generator import DrumGenerator
+from beatengine.harmony.chords import ChordGenerator
+from beatengine.harmony.lines import LineGenerator
 from beatengine.registry import Checkpoint, Registry
 
 log = logging.getLogger(__name__)
 
-LOADERS = {"drums": DrumGenerator.load}
+LOADERS = {"drums": DrumGenerator.load, "chords": ChordGenerator.load,
+           "bassline": LineGenerator.load, "melody": LineGenerator.load}
 
 
 @dataclass
@@ -17,7 +20,7 @@ class LoadedModel:
     """A verified checkpoint and the generator built from it."""
 
     checkpoint: Checkpoint
-    generator: DrumGenerator
+    generator: DrumGenerator | ChordGenerator | LineGenerator
 
     @property
     def version(self) -> str:

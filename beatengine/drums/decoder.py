@@ -14,6 +14,7 @@ import numpy as np
 from beatengine.drums import vocab as V
 from beatengine.drums.config import DrumModelConfig
 from beatengine.sampling import gumbel, sample
+from beatengine.seq.numpy_gru import NumpyGRU
 
 
 @dataclass
@@ -32,16 +33,8 @@ class DrumDecoder:
         self.cfg = cfg
         w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in weights.items()}
         self.h = cfg.hidden
-        # The r and z gate rows are pre-scaled by 0.5 so that sigmoid(x) = 0.5 + 0.5 * tanh(x'),
-        # which lets one tanh serve both gates.
-        gate_scale = np.ones(3 * cfg.hidden, np.float32)
-        gate_scale[:2 * cfg.hidden] = 0.5
-        self.w_ih_t = [np.ascontiguousarray(w[f"gru.weight_ih_l{i}"].T * gate_scale)
-                       for i in range(cfg.layers)]
-        self.w_hh_t = [np.ascontiguousarray(w[f"gru.weight_hh_l{i}"].T * gate_scale)
-                       for i in range(cfg.layers)]
-        self.b_ih = [w[f"gru.bias_ih_l{i}"] * gate_scale for i in range(cfg.layers)]
-        self.b_hh = [w[f"gru.bias_hh_l{i}"] * gate_scale for i in range(cfg.layers)]
+        self.gru = NumpyGRU(w, cfg.layers, cfg.hidden)
+        self.w_ih_t, self.b_ih = self.gru.w_ih_t, self.gru.b_ih
         # first-layer input projections as tables: (tokens, 3H) and (positions, 3H)
         self.tab_a = w["tok_a.weight"] @ self.w_ih_t[0] + self.b_ih[0]
         self.tab_b = w["tok_b.weight"] @ self.w_ih_t[0]
@@ -64,23 +57,6 @@ class DrumDecoder:
     def condition(self, genre: int, tempo: float, density: float) -> np.ndarray:
         tz = (tempo - self.cfg.tempo_mean) / self.cfg.tempo_std
         return self.genre_emb[genre] + self.cond_w @ np.array([tz, density], np.float32) + self.cond_b
-
-    def _gru_step(self, layer: int, gi: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """torch.nn.GRU's cell: r, z = sigmoid(..), n = tanh(x_n + r * h_n), h' = (1-z) n + z h."""
-        H = self.h
-        gh = h @ self.w_hh_t[layer]                                          # (B, 3H)
-        gh += self.b_hh[layer]
-        rz = np.tanh(gi[:, :2 * H] + gh[:, :2 * H])                          # (B, 2H), scaled
-        rz += 1.0
-        rz *= 0.5                                                            # sigmoid
-        n = gh[:, 2 * H:]
-        n *= rz[:, :H]
-        n += gi[:, 2 * H:]
-        np.tanh(n, out=n)
-        h = h - n
-        h *= rz[:, H:]
-        h += n
-        return h                                                             # n + z (h - n)
 
     def decode(self, genre: int, tempo: float, density: float, positions: np.ndarray,
                batch: int, rng: np.random.Generator, temperature: float = 1.0,
@@ -109,10 +85,9 @@ class DrumDecoder:
             forced_idx = np.searchsorted(active, forced)
         for s in range(T // 2):
             x = self.tab_a[prev_a] + self.tab_b[prev_b] + step_in[s]         # (B, 3H)
-            for i in range(L):
-                hs[i] = self._gru_step(i, x, hs[i])
-                if i + 1 < L:
-                    x = hs[i] @ self.w_ih_t[i + 1] + self.b_ih[i + 1]
+            hs[0] = self.gru.step(0, x, hs[0])
+            for i in range(1, L):
+                hs[i] = self.gru.upper(i, hs[i - 1], hs[i])
             tops[s] = hs[-1]
             base = hs[-1] @ self.head_t + head_b                             # (B, A)
             logits_a = base if sb is None else base + sb[2 * s]

@@ -13,7 +13,7 @@ from beatengine.drums.features import onset_window_hashes
 from beatengine.drums.grid import DrumGrid, render, tokens_to_hits
 from beatengine.errors import UnsupportedRequest
 from beatengine.midi_io import Note
-from beatengine.originality import INDEX_FILE, CopyIndex, Originality
+from beatengine.originality import INDEX_FILE, CopyIndex, Originality, resample_copies
 from beatengine.sampling import combine, forbid, nudge
 
 WEIGHTS_FILE = "model.safetensors"
@@ -151,28 +151,21 @@ class DrumGenerator:
 
     def guard(self, out: DecodeResult, draw, meter: str) -> tuple[DecodeResult, list[Originality]]:
         """The originality guard: variations whose 4-bar onset grids copy the training set beyond
-        the index's threshold are drawn again (up to MAX_RESAMPLES times; the least copied draw is
-        kept), and every variation gets its originality figure."""
-        def check(tokens: np.ndarray) -> tuple[int, int]:
+        the index's threshold are drawn again (see `resample_copies`)."""
+        fields = ("tokens", "vel_bins", "off_bins", "roll_idx")
+
+        def rows(r: DecodeResult) -> list[tuple]:
+            return list(zip(*(getattr(r, f) for f in fields), strict=True))
+
+        def check(row: tuple) -> tuple[int, int]:
             if self.copy_index is None:
                 return 0, 0
-            hashes = onset_window_hashes(tokens_to_hits(tokens), meter)
+            hashes = onset_window_hashes(tokens_to_hits(row[0]), meter)
             return len(hashes), int(self.copy_index.found(hashes).sum())
 
-        found = [check(t) for t in out.tokens]
-        resampled = [0] * len(found)
-        for _ in range(MAX_RESAMPLES):
-            flagged = [b for b, (w, c) in enumerate(found)
-                       if w and c / w > self.copy_index.max_copy_share]
-            if not flagged:
-                break
-            again = draw(len(flagged))
-            for k, b in enumerate(flagged):
-                resampled[b] += 1
-                new = check(again.tokens[k])
-                if new[1] < found[b][1]:
-                    found[b] = new
-                    for name in ("tokens", "vel_bins", "off_bins", "roll_idx"):
-                        getattr(out, name)[b] = getattr(again, name)[k]
-        return out, [Originality(w, c, r) for (w, c), r in zip(found, resampled, strict=True)]
-
+        threshold = self.copy_index.max_copy_share if self.copy_index else 1.0
+        kept, originality = resample_copies(rows(out), check, lambda k: rows(draw(k)), threshold,
+                                            MAX_RESAMPLES)
+        for i, f in enumerate(fields):
+            setattr(out, f, np.stack([row[i] for row in kept]))
+        return out, originality

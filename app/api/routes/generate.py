@@ -6,8 +6,10 @@ from pydantic import BaseModel, ConfigDict
 from app.api.deps import ModelsDep, RunnerDep, SettingsDep, StoreDep
 from app.schemas.common import Consent, GenerationResponse
 from app.schemas.drums import DrumsRequest
+from app.schemas.harmony import BasslineRequest, ChordsRequest, MelodyRequest
 from app.services import generation
 from app.services.drums import build_drums
+from app.services.harmony import build_chords, build_line
 
 router = APIRouter(prefix="/generate", tags=["generate"])
 
@@ -23,6 +25,34 @@ async def generate_drums(req: DrumsRequest, store: StoreDep, models: ModelsDep, 
     swing and human feel."""
     return await generation.generate("drums", req, store, models, runner, settings,
                                      lambda model, seed: build_drums(req, model, seed))
+
+
+@router.post("/chords", response_model=GenerationResponse, responses=ERRORS)
+async def generate_chords(req: ChordsRequest, store: StoreDep, models: ModelsDep, runner: RunnerDep,
+                          settings: SettingsDep) -> Response:
+    """A chord progression in a key and mode: harmonic rhythm, complexity, locked chords kept
+    exactly; the symbols with their beats, the voiced notes and the MIDI."""
+    return await generation.generate("chords", req, store, models, runner, settings,
+                                     lambda model, seed: build_chords(req, models, seed))
+
+
+@router.post("/bassline", response_model=GenerationResponse, responses=ERRORS)
+async def generate_bassline(req: BasslineRequest, store: StoreDep, models: ModelsDep,
+                            runner: RunnerDep, settings: SettingsDep) -> Response:
+    """A bassline on the given chords (or a progression made for it), in the key, in a genre-true
+    rhythm, optionally locked to a drum part's kicks."""
+    return await generation.generate(
+        "bassline", req, store, models, runner, settings,
+        lambda model, seed: build_line("bassline", req, models, store, seed))
+
+
+@router.post("/melody", response_model=GenerationResponse, responses=ERRORS)
+async def generate_melody(req: MelodyRequest, store: StoreDep, models: ModelsDep,
+                          runner: RunnerDep, settings: SettingsDep) -> Response:
+    """A melody over the key and chords: motifs that repeat and vary across 2- and 4-bar units."""
+    return await generation.generate(
+        "melody", req, store, models, runner, settings,
+        lambda model, seed: build_line("melody", req, models, store, seed))
 
 
 class PendingRoleRequest(BaseModel):
@@ -42,5 +72,5 @@ def _not_yet(role: str):
     return endpoint
 
 
-for _role in ("bassline", "melody", "chords", "arrangement"):
+for _role in ("arrangement",):
     router.post(f"/{_role}", response_model=GenerationResponse, responses=ERRORS)(_not_yet(_role))

@@ -1,0 +1,95 @@
+"""The /generate/chords, /generate/bassline and /generate/melody requests."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.schemas.common import ChordItem, GenerateRequest, NoteOut
+from beatengine.harmony.voicing import VOICING_STYLES
+from beatengine.theory import parse_chord, parse_key
+
+
+def _check_symbols(items: list | None) -> list | None:
+    for item in items or []:
+        symbol = item.symbol if isinstance(item, ChordItem) else item
+        if symbol is None:
+            continue
+        try:
+            parse_chord(symbol)
+        except ValueError as exc:
+            raise ValueError(f"unknown chord symbol {symbol!r}: {exc}") from exc
+    return items
+
+
+class HarmonyRequest(GenerateRequest):
+    key: str | None = Field(None, max_length=32, description='Key: tonic and mode, e.g. "A minor", '
+                            '"F# major", "D dorian", "G mixolydian". Default: inferred from '
+                            "`chords` when given, else the genre's usual (returned in `params`).",
+                            examples=["A minor"])
+
+    @field_validator("key")
+    @classmethod
+    def _known_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_key(value)   # its ValueError names the problem
+        return value
+
+    @field_validator("chords")
+    @classmethod
+    def _known_chords(cls, value: list | None) -> list | None:
+        return _check_symbols(value)
+
+
+class ChordsRequest(HarmonyRequest):
+    chords: list[str | ChordItem | None] | None = Field(
+        None, max_length=256, description="Chords to keep (locked), in order from bar 1: a symbol "
+        'is one bar, {"symbol", "beats"} its beats, null a bar for the engine to write; bars '
+        "after the list are written by the engine.", examples=[["Am", None, "F", None]])
+    chords_per_bar: Literal[1, 2, 3, 4] = Field(1, description="Harmonic rhythm: chords per bar "
+                                                "(must divide the bar: 1, 2 or 4 in 4/4; 1 or 3 "
+                                                "in 3/4 and 6/8).", examples=[2])
+    complexity: float = Field(0.5, ge=0, le=1, description="0 triads, 0.5 up to 6ths and 7ths, "
+                              "1 with 9ths and extensions.", examples=[0.5])
+    voicing: Literal[VOICING_STYLES] | None = Field(  # type: ignore[valid-type]
+        None, description=f"Voicing style: {', '.join(VOICING_STYLES)}; default: the genre's.",
+        examples=["pad"])
+
+
+class DrumsRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    generation_id: str = Field(..., max_length=64, description="A /generate/drums generation of "
+                               "the same user.")
+    variation: int = Field(0, ge=0, le=7, description="Which of its variations.")
+
+
+class LineRequest(HarmonyRequest):
+    density: float = Field(0.5, ge=0, le=1, description="How busy the line is, relative to the "
+                           "genre (0 sparse, 0.5 typical, 1 busy).", examples=[0.5])
+    register_low: int | None = Field(None, ge=0, le=127, description="Lowest MIDI note allowed.",
+                                     examples=[28])
+    register_high: int | None = Field(None, ge=0, le=127, description="Highest MIDI note allowed.",
+                                      examples=[55])
+    chromaticism: float = Field(0.0, ge=0, le=1, description="0 keeps every note in the key "
+                                "unless the chord holds it; higher allows passing tones on weak "
+                                "16ths.", examples=[0.0])
+    humanize: float = Field(0.3, ge=0, le=1, description="Velocity variation.", examples=[0.3])
+
+    @model_validator(mode="after")
+    def _register(self) -> "LineRequest":
+        if (self.register_low is not None and self.register_high is not None
+                and self.register_high - self.register_low < 12):
+            raise ValueError("register_high must be at least an octave (12) above register_low")
+        return self
+
+
+class BasslineRequest(LineRequest):
+    drums: Annotated[list[NoteOut], Field(max_length=4096)] | DrumsRef | None = Field(
+        None, description="A drum part to lock to: its notes (kick = 35 or 36) "
+        "or a previous drums generation; the bass plays with its kicks.")
+
+
+class MelodyRequest(LineRequest):
+    pass
+
+
+ROLE_REGISTER = {"bassline": (28, 55), "melody": (60, 84)}  # E1-G3, C4-C6

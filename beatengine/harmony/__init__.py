@@ -1,0 +1,1 @@
+"""Harmony roles: chord progressions, voicings, basslines and melodies."""

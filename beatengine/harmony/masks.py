@@ -1,0 +1,81 @@
+"""Decode-time masks of the harmony roles, as (T, V) logit biases (see `beatengine.sampling`).
+
+Each mask is one small function; a generator adds up the ones it needs:
+- `register_mask`: notes outside [low, high] are forbidden;
+- `scale_mask`: a note outside the key's scale is forbidden unless the chord sounding contains it;
+  with `chromaticism` > 0 such notes are allowed on weak 16ths as passing tones, at a cost;
+- `chord_tone_nudge`: on strong beats chord tones are favoured;
+- `bass_root_mask`: where a bar or a chord starts, the bass strikes the chord's bass note;
+- `density_nudge`: more or fewer note onsets than the model's habit.
+"""
+
+import numpy as np
+
+from beatengine.harmony.line_vocab import HOLD, REST
+from beatengine.sampling import NEG_INF
+from beatengine.theory import Chord, Key
+
+
+def strong_steps(meter: str, n_steps: int) -> np.ndarray:
+    """(T,) True on the beats (every 4th 16th; in 6/8 the two dotted-quarter pulses)."""
+    t = np.arange(n_steps)
+    if meter == "6/8":
+        return t % 6 == 0
+    return t % 4 == 0
+
+
+def register_mask(pitches: np.ndarray, low: int, high: int) -> np.ndarray:
+    """pitches: (T, V) MIDI pitch per token (-1 for REST/HOLD)."""
+    out = ((pitches >= 0) & ((pitches < low) | (pitches > high)))
+    return np.where(out, NEG_INF, np.float32(0)).astype(np.float32)
+
+
+def _in(pcs_per_step: list[frozenset[int]], pitches: np.ndarray) -> np.ndarray:
+    """(T, V) whether each token's pitch class is in that step's set."""
+    member = np.zeros((len(pcs_per_step), 12), bool)
+    for t, pcs in enumerate(pcs_per_step):
+        member[t, list(pcs)] = True
+    pc = np.where(pitches >= 0, pitches % 12, 0)
+    return np.take_along_axis(member, pc, axis=1) & (pitches >= 0)
+
+
+def chord_pcs(steps: list[Chord | None]) -> list[frozenset[int]]:
+    return [c.pitch_classes if c is not None else frozenset() for c in steps]
+
+
+def scale_mask(pitches: np.ndarray, key: Key, steps: list[Chord | None], strong: np.ndarray,
+               chromaticism: float) -> np.ndarray:
+    scale = frozenset(key.scale)
+    allowed = _in([scale | pcs for pcs in chord_pcs(steps)], pitches) | (pitches < 0)
+    out = np.where(allowed, np.float32(0), NEG_INF).astype(np.float32)
+    if chromaticism > 0:
+        passing = ~allowed & ~strong[:, None]
+        out[passing] = np.float32(np.log(chromaticism) - 1.0)
+    return out
+
+
+def chord_tone_nudge(pitches: np.ndarray, steps: list[Chord | None], strong: np.ndarray,
+                     strength: float) -> np.ndarray:
+    tones = _in(chord_pcs(steps), pitches)
+    out = np.zeros(pitches.shape, np.float32)
+    out[strong[:, None] & tones] = strength
+    out[strong[:, None] & ~tones & (pitches >= 0)] = -strength
+    return out
+
+
+def bass_root_mask(pitches: np.ndarray, steps: list[Chord | None], spb: int) -> np.ndarray:
+    """Where a bar or a chord starts, only the chord's bass note (root, or the slash bass) in any
+    octave may sound: the line lands on it at every downbeat and every change."""
+    out = np.zeros(pitches.shape, np.float32)
+    for t, c in enumerate(steps):
+        if c is None or not (t % spb == 0 or t == 0 or steps[t - 1] != c):
+            continue
+        out[t, ~((pitches[t] >= 0) & (pitches[t] % 12 == c.bass_pc))] = NEG_INF
+    return out
+
+
+def density_nudge(size: int, density: float, strength: float = 2.0) -> np.ndarray:
+    """(V,) bias: density 0.5 leaves the model's habit, higher favours onsets over REST/HOLD."""
+    out = np.full(size, strength * (density - 0.5), np.float32)
+    out[[REST, HOLD]] = -strength * (density - 0.5)
+    return out

@@ -1,0 +1,104 @@
+"""Features of pitched parts on a fixed grid, for the evaluation (numpy only).
+
+Lines (bass, melody): note density, durations, range, intervals, how often they sit in the key and on
+chord tones, bass roots on downbeats; histograms of key-relative pitch classes, intervals, onset
+positions and durations. Progressions: chord changes per bar, distinct chords, diatonic share,
+richness; histograms of root motion and chord classes.
+"""
+
+import numpy as np
+
+from beatengine.harmony import chord_vocab as CV
+from beatengine.harmony.lines import downbeat_root_share
+from beatengine.harmony.progression import Span
+from beatengine.midi_io import Note
+from beatengine.theory import Key
+
+LINE_SCALARS = ("notes_per_bar", "mean_duration", "pitch_range", "mean_abs_interval",
+                "stepwise_share", "in_key", "chord_tones_strong", "downbeat_roots")
+DURATION_EDGES = (0.26, 0.51, 1.01, 2.01)       # beats: 16th, 8th, quarter, half, longer
+
+
+def _hist(values, bins: int) -> np.ndarray:
+    h = np.bincount(np.asarray(values, int), minlength=bins)[:bins].astype(float)
+    return h / h.sum() if h.sum() else h
+
+
+def line_features(notes: list[Note], spans: list[Span], key: Key, bars: int,
+                  beats_per_bar: float) -> np.ndarray:
+    """Scalars (LINE_SCALARS) then histograms: pitch class above the tonic (12), interval -7..+7
+    (15), onset position in the bar in 16ths (16) and duration class (5)."""
+    notes = sorted(notes, key=lambda n: n.start)
+    pitches = np.array([n.pitch for n in notes])
+    intervals = np.diff(pitches) if len(pitches) > 1 else np.zeros(0)
+    scale = set(key.scale)
+
+    def chord_at(beat: float):
+        return next((s.chord for s in spans if s.start <= beat < s.end), None)
+
+    in_key = strong = strong_ct = 0
+    for n in notes:
+        c = chord_at(n.start)
+        pcs = c.pitch_classes if c is not None else frozenset()
+        in_key += n.pitch % 12 in scale or n.pitch % 12 in pcs
+        if abs(n.start * 2 - round(n.start * 2)) < 1e-6 and round(n.start * 4) % 4 == 0:
+            strong += 1
+            strong_ct += n.pitch % 12 in pcs
+    k = max(len(notes), 1)
+    scalars = [
+        len(notes) / bars,
+        float(np.mean([n.duration for n in notes])) if notes else 0.0,
+        float(np.ptp(pitches)) if len(pitches) else 0.0,
+        float(np.abs(intervals).mean()) if len(intervals) else 0.0,
+        float((np.abs(intervals) <= 2).mean()) if len(intervals) else 0.0,
+        in_key / k, strong_ct / strong if strong else 0.0,
+        downbeat_root_share(notes, spans, bars, int(beats_per_bar * 4)),
+    ]
+    pcs = [(p - key.tonic) % 12 for p in pitches]
+    steps_per_bar = int(round(beats_per_bar * 4))
+    onsets = [int(round(n.start * 4)) % steps_per_bar * 16 // steps_per_bar for n in notes]
+    durations = [int(np.searchsorted(DURATION_EDGES, n.duration)) for n in notes]
+    return np.concatenate([scalars, _hist(pcs, 12), _hist(np.clip(intervals, -7, 7) + 7, 15),
+                           _hist(onsets, 16), _hist(durations, 5)])
+
+
+def line_feature_names() -> list[str]:
+    return [*LINE_SCALARS, *(f"pc_hist_{i}" for i in range(12)),
+            *(f"interval_hist_{i}" for i in range(15)), *(f"onset_hist_{i}" for i in range(16)),
+            *(f"duration_hist_{i}" for i in range(5))]
+
+
+CHORD_SCALARS = ("changes_per_bar", "distinct_chords", "diatonic_share", "richness")
+CLASS_GROUPS = ("", "m", "dim", "aug", "sus", "6", "7", "maj7", "m7", "9")
+
+
+def _group(cls: str) -> int:
+    if cls.startswith("sus") or cls == "7sus4":
+        return CLASS_GROUPS.index("sus")
+    if cls in ("m6",):
+        return CLASS_GROUPS.index("6")
+    if cls in ("m7b5", "dim7"):
+        return CLASS_GROUPS.index("dim")
+    if cls in ("add9", "9", "maj9", "m9"):
+        return CLASS_GROUPS.index("9")
+    return CLASS_GROUPS.index(cls)
+
+
+def progression_features(spans: list[Span], key: Key, bars: int) -> np.ndarray:
+    """Scalars (CHORD_SCALARS) then histograms of root motion between changes (12) and chord
+    class groups (10)."""
+    chords = [s.chord for s in spans]
+    changes = [c for i, c in enumerate(chords) if i == 0 or c != chords[i - 1]]
+    scale = set(key.scale)
+    classes = [CV.QUALITY_TO_CLASS.get(c.quality, "") for c in changes]
+    motion = [(b.root - a.root) % 12 for a, b in zip(changes, changes[1:], strict=False)]
+    k = max(len(changes), 1)
+    scalars = [len(changes) / bars, len({(c.root, c.quality) for c in changes}),
+               sum(c.pitch_classes <= scale for c in changes) / k,
+               sum(CV.LEVEL[CV.CLASS_INDEX[q]] >= 1 for q in classes) / k]
+    return np.concatenate([scalars, _hist(motion, 12), _hist([_group(q) for q in classes], 10)])
+
+
+def progression_feature_names() -> list[str]:
+    return [*CHORD_SCALARS, *(f"root_motion_{i}" for i in range(12)),
+            *(f"class_{g or 'maj'}" for g in CLASS_GROUPS)]
