@@ -1,11 +1,14 @@
-"""Benchmark /generate/chords, /generate/bassline and /generate/melody against the real server.
+"""Benchmark /generate/chords, /generate/bassline, /generate/melody and /generate/arrangement
+against the real server.
 
-    python bench/bench_harmony.py [--requests 200] [--port 8766] [--bars 8]
+    python bench/bench_harmony.py [--requests 200] [--port 8766] [--bars 8] [--song-bars 32]
 
 Starts `uvicorn app.main:app` on the shipped checkpoints with a throw-away event store, then times
 `--requests` sequential requests of 8 bars with 1 variation per role (keys, genres and seeds
 rotating; bassline and melody over a given 4-chord progression, and once with no chords, when the
-chord model writes the progression first), and prints a Markdown table with the server's RSS.
+chord model writes the progression first), then `--requests` / 4 arrangements of `--song-bars`
+bars with all four parts (genres rotating, each in its default form), and prints a Markdown table
+with the server's RSS.
 """
 
 import argparse
@@ -39,6 +42,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--port", type=int, default=8766)
     ap.add_argument("--bars", type=int, default=8)
+    ap.add_argument("--song-bars", type=int, default=32)
     args = ap.parse_args()
     t0 = time.perf_counter()
     server = start_server(args.port)
@@ -52,6 +56,10 @@ def main() -> None:
                       timed(client, f"/generate/{role}",
                             bodies(role, args.requests, args.bars, with_chords=False)))
                      for role in ("bassline", "melody")]
+            songs = [{"consent": CONSENT, "genre": GENRES[i % len(GENRES)], "bars": args.song_bars,
+                      "seed": i} for i in range(max(20, args.requests // 4))]
+            rows.append((f"arrangement, {args.song_bars} bars, 4 parts",
+                         timed(client, "/generate/arrangement", songs)))
             rss, peak = rss_mb(server.pid)
     finally:
         server.terminate()

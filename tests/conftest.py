@@ -1,6 +1,7 @@
 import base64
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from app.main import create_app
+from tests.harmony_fixtures import harmony_data_config, tiny_harmony_config
 from tests.midi_fixtures import make_gmd_dir, tiny_training_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +42,20 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg = tiny_training_config(make_gmd_dir(base / "gmd"), base / "models", base / "user")
     (base / "config.json").write_text(json.dumps(cfg))
     assert main(["--config", str(base / "config.json")]) == 0
+    return base / "models"
+
+
+@pytest.fixture(scope="session")
+def harmony_models(tmp_path_factory) -> Path:
+    """A registry with tiny chords, bassline and melody models trained from fixture songs by the
+    real entry point, plus the shipped drums."""
+    from training.run_training import main as run_training
+
+    base = tmp_path_factory.mktemp("harmony")
+    cfg = tiny_harmony_config(harmony_data_config(base / "data"), base / "models")
+    (base / "config.json").write_text(json.dumps(cfg))
+    assert run_training(["--config", str(base / "config.json")]) == 0
+    shutil.copytree(SHIPPED_MODELS / "checkpoints" / "drums", base / "models" / "checkpoints" / "drums")
     return base / "models"
 
 

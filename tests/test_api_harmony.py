@@ -1,26 +1,10 @@
 """/generate/chords, /generate/bassline and /generate/melody through the real app, on tiny models
 trained from fixture songs by the real training entry point. Every check decodes the MIDI."""
 
-import json
-import shutil
-from pathlib import Path
-
 import pytest
 
 from beatengine.theory import Key, parse_chord, parse_key
-from tests.conftest import CONSENT, SHIPPED_MODELS, decode_midi, make_client
-from tests.harmony_fixtures import harmony_data_config, tiny_harmony_config
-from training.run_training import main as run_training
-
-
-@pytest.fixture(scope="session")
-def harmony_models(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("harmony")
-    cfg = tiny_harmony_config(harmony_data_config(base / "data"), base / "models")
-    (base / "config.json").write_text(json.dumps(cfg))
-    assert run_training(["--config", str(base / "config.json")]) == 0
-    shutil.copytree(SHIPPED_MODELS / "checkpoints" / "drums", base / "models" / "checkpoints" / "drums")
-    return base / "models"
+from tests.conftest import CONSENT, decode_midi, make_client
 
 
 @pytest.fixture

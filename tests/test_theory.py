@@ -61,3 +61,31 @@ def test_pitch_class_spellings():
     assert parse_pitch_class("Db") == parse_pitch_class("C#") == 1
     assert parse_pitch_class("Cb") == 11 and parse_pitch_class("E#") == 5
     assert parse_pitch_class("B♭") == 10
+
+
+def test_key_inference_from_chords():
+    from beatengine.theory import infer_key
+
+    def key_of(symbols):
+        return str(infer_key([parse_chord(s) for s in symbols]))
+
+    assert key_of(["Am", "F", "C", "G"]) == "A minor"
+    assert key_of(["C", "G", "Am", "F"]) == "C major"
+    assert key_of(["F#m", "D", "A", "E"]) == "F# minor"
+    assert key_of(["Dm7", "G7", "Cmaj7"]) == "C major"
+
+
+def test_krumhansl_schmuckler_and_chord_estimation():
+    from beatengine.midi_io import Note
+    from beatengine.theory import estimate_chords, ks_key
+
+    scale = [0, 2, 4, 5, 7, 9, 11]
+    g_major = [Note(67 + p, i * 0.5, 0.5, 90) for i, p in enumerate(scale * 2)]
+    g_major += [Note(55, 0, 4, 90), Note(62, 4, 2, 90)]
+    assert str(ks_key(g_major)) == "G major"
+    assert ks_key([]) is None
+    bar1 = [Note(p, 0, 4, 90) for p in (45, 60, 64, 69)]            # A minor
+    bar2 = [Note(p, 4, 4, 90) for p in (43, 59, 62, 65, 67)]        # G7
+    chords = estimate_chords(bar1 + bar2, 2, 4)
+    assert [c.symbol for _, _, c in chords] == ["Am", "G7"]
+    assert [(a, b) for a, b, _ in chords] == [(0, 4), (4, 8)]

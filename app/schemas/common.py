@@ -107,6 +107,15 @@ class OriginalityOut(BaseModel):
                            "copied beyond the threshold.", examples=[0])
 
 
+class SectionOut(BaseModel):
+    name: str = Field(..., examples=["chorus"])
+    start: float = Field(..., ge=0, description="Start in beats.", examples=[32.0])
+    bars: int = Field(..., ge=1, examples=[8])
+    energy: float = Field(..., ge=0, le=1, examples=[0.9])
+    parts: list[str] = Field(..., description="The parts that play in it.",
+                             examples=[["drums", "bass", "chords", "melody"]])
+
+
 class VariationOut(BaseModel):
     tracks: list[TrackOut] = Field(..., description="One track per part.")
     chords: list[ChordOut] | None = Field(None, description="Present when the part follows or "
@@ -117,6 +126,8 @@ class VariationOut(BaseModel):
                                                "found for this part.")
     adherence: AdherenceOut | None = Field(None, description="Bassline and melody: how well the "
                                            "part met the key and the chords.")
+    sections: list[SectionOut] | None = Field(None, description="Arrangement: the form, with the "
+                                              "start beat of every section.")
 
 
 class ModelRef(BaseModel):

@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from beatengine.arrangement import Arranger
 from beatengine.drums.generator import DrumGenerator
 from beatengine.harmony.chords import ChordGenerator
 from beatengine.harmony.lines import LineGenerator
@@ -25,6 +26,14 @@ class LoadedModel:
     @property
     def version(self) -> str:
         return self.checkpoint.version
+
+
+@dataclass
+class ComposedModel:
+    """A generator made of the loaded role engines (the arrangement); its version names theirs."""
+
+    version: str
+    generator: Arranger
 
 
 class ModelBank:
@@ -60,8 +69,19 @@ class ModelBank:
             else:
                 log.warning("no valid %s checkpoint under %s", role, self.registry.root)
 
-    def get(self, role: str) -> LoadedModel | None:
+    def get(self, role: str) -> "LoadedModel | ComposedModel | None":
+        if role == "arrangement":
+            return self.arrangement()
         return self.loaded.get(role)
+
+    def arrangement(self) -> "ComposedModel | None":
+        """The arranger over the loaded role engines (it needs at least the chord model)."""
+        if "chords" not in self.loaded:
+            return None
+        gens = {r: m.generator for r, m in self.loaded.items()}
+        version = "+".join(f"{r}-{m.version}" for r, m in sorted(self.loaded.items()))
+        return ComposedModel(version, Arranger(gens.get("drums"), gens["chords"],
+                                               gens.get("bassline"), gens.get("melody")))
 
     def versions(self) -> dict[str, str | None]:
         return {role: (m.version if (m := self.loaded.get(role)) else None) for role in LOADERS}

@@ -1,13 +1,14 @@
 """POST /generate/{role}."""
 
-from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Response
 
 from app.api.deps import ModelsDep, RunnerDep, SettingsDep, StoreDep
-from app.schemas.common import Consent, GenerationResponse
+from app.schemas.arrangement import ArrangementRequest
+from app.schemas.common import GenerationResponse
 from app.schemas.drums import DrumsRequest
 from app.schemas.harmony import BasslineRequest, ChordsRequest, MelodyRequest
 from app.services import generation
+from app.services.arrangement import build_arrangement
 from app.services.drums import build_drums
 from app.services.harmony import build_chords, build_line
 
@@ -55,22 +56,10 @@ async def generate_melody(req: MelodyRequest, store: StoreDep, models: ModelsDep
         lambda model, seed: build_line("melody", req, models, store, seed))
 
 
-class PendingRoleRequest(BaseModel):
-    """Roles whose engine has not landed check consent only, then answer 503."""
-    model_config = ConfigDict(extra="allow")
-    consent: Consent
-
-
-def _not_yet(role: str):
-    async def endpoint(req: PendingRoleRequest) -> Response:
-        generation.check_consent(req)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"the {role} engine is not available in this version; nothing was "
-                            "generated or stored")
-    endpoint.__name__ = f"generate_{role}"
-    endpoint.__doc__ = f"{role.capitalize()} generation (not yet available: answers 503)."
-    return endpoint
-
-
-for _role in ("arrangement",):
-    router.post(f"/{_role}", response_model=GenerationResponse, responses=ERRORS)(_not_yet(_role))
+@router.post("/arrangement", response_model=GenerationResponse, responses=ERRORS)
+async def generate_arrangement(req: ArrangementRequest, store: StoreDep, models: ModelsDep,
+                               runner: RunnerDep, settings: SettingsDep) -> Response:
+    """A song skeleton: sections with energies, and drums, bass, chords and a lead that fit
+    together; one MIDI file with a track per part and a marker per section."""
+    return await generation.generate("arrangement", req, store, models, runner, settings,
+                                     lambda model, seed: build_arrangement(req, model, seed))

@@ -1,0 +1,51 @@
+"""Arrangements for the API: request -> form, key, parts -> one multi-track MIDI file and JSON."""
+
+import base64
+
+from app.schemas.arrangement import ArrangementRequest
+from app.services.generation import Built
+from app.services.harmony import _bpm, resolve_key
+from app.services.models import ComposedModel
+from beatengine import instruments
+from beatengine.arrangement import ArrangementParams, Section, form_for
+from beatengine.harmony.chord_vocab import beats_per_bar
+from beatengine.harmony.progression import chords_out
+from beatengine.midi_io import DRUM_CHANNEL, Song, Track, write_midi
+
+TRACK_NAMES = {"drums": "Drums", "bass": "Bass", "chords": "Chords", "melody": "Lead"}
+
+
+def build_arrangement(req: ArrangementRequest, model: ComposedModel, seed: int) -> Built:
+    bpb = beats_per_bar(req.time_signature)
+    key, key_source = resolve_key(req, bpb)
+    sections = ([Section(s.name, s.bars, s.energy) for s in req.sections] if req.sections
+                else form_for(req.genre, req.bars))
+    bars = sum(s.bars for s in sections)
+    variations = []
+    for v in range(req.variations):
+        p = ArrangementParams(genre=req.genre, key=key, bpm=_bpm(req), sections=sections,
+                              time_signature=req.time_signature, parts=tuple(req.tracks),
+                              seed=seed + 7919 * v, temperature=req.temperature)
+        song = model.generator.arrange(p)
+        tracks = [Track(TRACK_NAMES[part], song.notes[part], is_drum=part == "drums",
+                        program=instruments.program(part, req.genre),
+                        channel=instruments.CHANNELS[part]) for part in p.parts]
+        midi = write_midi(Song(tracks, bpm=p.bpm, time_signature=req.time_signature,
+                               key_signature=key.midi_key_signature(),
+                               markers=[(s.start, s.section.name) for s in song.sections],
+                               length_beats=bars * bpb))
+        variations.append({
+            "tracks": [{"name": t.name, "is_drum": t.is_drum, "program": t.program,
+                        "channel": t.channel if not t.is_drum else DRUM_CHANNEL,
+                        "notes": [{"pitch": n.pitch, "start": n.start, "duration": n.duration,
+                                   "velocity": n.velocity} for n in t.notes]} for t in tracks],
+            "chords": chords_out(song.spans),
+            "sections": [{"name": s.section.name, "start": s.start, "bars": s.section.bars,
+                          "energy": s.section.energy, "parts": s.parts} for s in song.sections],
+            "midi_base64": base64.b64encode(midi).decode("ascii")})
+    params = {"genre": req.genre, "bpm": _bpm(req), "bars": bars, "time_signature": req.time_signature,
+              "key": str(key), "key_source": key_source, "tracks": list(req.tracks),
+              "sections": [{"name": s.name, "bars": s.bars, "energy": s.energy} for s in sections],
+              "temperature": req.temperature, "seed": seed, "variations": req.variations,
+              "models": model.version}
+    return Built(params, variations)

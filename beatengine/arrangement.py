@@ -1,0 +1,183 @@
+"""Whole arrangements: a form of sections with energies, and drums, bass, chords and a lead that fit
+one another, built from the role engines.
+
+- One key for the song; one progression per section *name* (a chorus that returns plays the same
+  chords), looped to the section's length.
+- Energy (0-1) drives each section: which parts play (drums thin to hats and then drop out, bass and
+  lead drop out in intros and breakdowns), how busy they are, and how loud.
+- The bar before a new section carries a drum fill, so sections hand over.
+- The bass is locked to the section's kicks and lands on the chord's bass note on every downbeat;
+  the lead sits above the chords' register and the chords above the bass's.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from beatengine.drums import vocab as DV
+from beatengine.drums.generator import DrumGenerator, DrumParams
+from beatengine.harmony import chord_vocab as CV
+from beatengine.harmony.chords import ChordGenerator, ChordParams
+from beatengine.harmony.lines import LineGenerator, LineParams
+from beatengine.harmony.progression import Span
+from beatengine.harmony.voicing import GENRE_VOICING, voice_progression
+from beatengine.midi_io import Note
+from beatengine.theory import Key
+
+PARTS = ("drums", "bass", "chords", "melody")
+REGISTERS = {"bass": (28, 50), "chords": (52, 74), "melody": (74, 96)}
+
+# the form a genre's song takes when only `bars` is given: (name, share of the bars, energy)
+FORMS: dict[str, list[tuple[str, float, float]]] = {
+    "house": [("intro", 1, 0.3), ("build", 1, 0.6), ("drop", 2, 1.0), ("breakdown", 1, 0.35),
+              ("drop", 2, 1.0), ("outro", 1, 0.3)],
+    "techno": [("intro", 1, 0.35), ("build", 1, 0.6), ("drop", 2, 1.0), ("breakdown", 1, 0.35),
+               ("drop", 2, 1.0), ("outro", 1, 0.3)],
+    "trap": [("intro", 1, 0.3), ("hook", 2, 0.9), ("verse", 4, 0.6), ("hook", 2, 0.9)],
+    "drill": [("intro", 1, 0.3), ("hook", 2, 0.9), ("verse", 4, 0.6), ("hook", 2, 0.9)],
+}
+DEFAULT_FORM = [("intro", 1, 0.3), ("verse", 2, 0.55), ("chorus", 2, 0.9), ("verse", 2, 0.6),
+                ("chorus", 2, 0.95), ("outro", 1, 0.35)]
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    bars: int
+    energy: float
+
+
+@dataclass
+class ArrangementParams:
+    genre: str
+    key: Key
+    bpm: float
+    sections: list[Section]
+    time_signature: str = "4/4"
+    parts: tuple[str, ...] = PARTS
+    seed: int = 0
+    temperature: float = 1.0
+
+
+@dataclass
+class PlacedSection:
+    section: Section
+    start: float                      # beats
+    parts: list[str]                  # the parts that play in it
+
+
+@dataclass
+class Arrangement:
+    sections: list[PlacedSection]
+    spans: list[Span]                 # the whole song's chords, in song beats
+    notes: dict[str, list[Note]] = field(default_factory=dict)   # per part, song beats
+
+
+def form_for(genre: str, bars: int) -> list[Section]:
+    """The genre's form scaled to exactly `bars` bars (sections in whole bars, at least one each;
+    forms with more sections than bars keep their first sections)."""
+    form = FORMS.get(genre, DEFAULT_FORM)[:bars]
+    shares = np.array([s for _, s, _ in form], float)
+    raw = shares / shares.sum() * bars
+    sizes = np.maximum(1, np.floor(raw)).astype(int)
+    while sizes.sum() < bars:                     # hand out what rounding left, largest gaps first
+        sizes[int(np.argmax(raw - sizes))] += 1
+    while sizes.sum() > bars:
+        sizes[int(np.argmax(sizes))] -= 1
+    return [Section(name, int(n), energy) for (name, _, energy), n in zip(form, sizes, strict=True)]
+
+
+def parts_for(energy: float, wanted: tuple[str, ...]) -> list[str]:
+    """Instrumentation follows energy: chords always; drums from 0.3 (hats only below 0.45);
+    bass from 0.4; the lead from 0.55."""
+    on = {"chords": True, "drums": energy >= 0.3, "bass": energy >= 0.4, "melody": energy >= 0.55}
+    return [p for p in PARTS if p in wanted and on[p]]
+
+
+def _scaled(notes: list[Note], offset: float, energy: float) -> list[Note]:
+    gain = 0.75 + 0.25 * energy
+    return [Note(n.pitch, round(n.start + offset, 6), n.duration,
+                 int(np.clip(round(n.velocity * gain), 1, 127))) for n in notes]
+
+
+class Arranger:
+    def __init__(self, drums: DrumGenerator | None, chords: ChordGenerator,
+                 bass: LineGenerator | None, melody: LineGenerator | None):
+        self.drums, self.chords, self.bass, self.melody = drums, chords, bass, melody
+
+    def arrange(self, p: ArrangementParams) -> Arrangement:
+        bpb = CV.beats_per_bar(p.time_signature)
+        progressions = self.progressions(p)
+        out = Arrangement([], [], {part: [] for part in p.parts})
+        start = 0.0
+        for i, sec in enumerate(p.sections):
+            parts = parts_for(sec.energy, p.parts)
+            out.sections.append(PlacedSection(sec, start, parts))
+            spans = loop(progressions[sec.name], sec.bars * bpb)
+            out.spans += [Span(s.start + start, s.end + start, s.chord, s.symbol) for s in spans]
+            seed = p.seed + 1000 * i
+            kicks = None
+            if "drums" in parts and self.drums is not None:
+                fill_next = i + 1 < len(p.sections) and p.sections[i + 1].energy > sec.energy
+                d = self.drums.generate(DrumParams(
+                    genre=p.genre, bpm=p.bpm, bars=sec.bars, time_signature=p.time_signature,
+                    density=0.25 + 0.6 * sec.energy, fills=sec.bars if fill_next else 0,
+                    temperature=p.temperature, seed=seed,
+                    exclude=[] if sec.energy >= 0.45 else ["kick", "snare", "low_tom", "mid_tom",
+                                                           "high_tom", "crash"]))[0]
+                out.notes["drums"] += _scaled(d.notes, start, sec.energy)
+                kicks = d.grid.hits[:, DV.KICK] if d.grid.hits[:, DV.KICK].any() else None
+            if "chords" in parts:
+                style = "pad" if sec.energy < 0.45 else GENRE_VOICING.get(p.genre, "block")
+                low, high = REGISTERS["chords"]
+                notes = voice_progression([(s.start, s.beats, s.chord) for s in spans], style,
+                                          p.time_signature, low, high, seed=p.seed)
+                out.notes["chords"] += _scaled(notes, start, sec.energy)
+            for part, gen in (("bass", self.bass), ("melody", self.melody)):
+                if part not in parts or gen is None:
+                    continue
+                low, high = REGISTERS[part]
+                # a section that returns plays its lead again (same seed); the bass follows its kicks
+                line_seed = p.seed + hash_name(sec.name) if part == "melody" else seed + 1
+                v = gen.generate(LineParams(
+                    key=p.key, genre=p.genre, bars=sec.bars, spans=spans,
+                    time_signature=p.time_signature, density=0.3 + 0.5 * sec.energy, low=low,
+                    high=high, kicks=kicks if part == "bass" else None,
+                    temperature=p.temperature, seed=line_seed))[0]
+                out.notes[part] += _scaled(v.notes, start, sec.energy)
+            start += sec.bars * bpb
+        return out
+
+    def progressions(self, p: ArrangementParams) -> dict[str, list[Span]]:
+        """One progression per section name: 4 bars (2 for a 2-bar section) written by the chord
+        model in the song's key, a chord per bar, two in high-energy sections of 4/4 songs."""
+        out: dict[str, list[Span]] = {}
+        for i, sec in enumerate(p.sections):
+            if sec.name in out:
+                continue
+            bars = min(4, sec.bars)
+            per_bar = 2 if sec.energy >= 0.9 and p.time_signature == "4/4" else 1
+            v = self.chords.generate(ChordParams(
+                key=p.key, genre=p.genre, bars=bars, time_signature=p.time_signature,
+                chords_per_bar=per_bar, complexity=0.35, temperature=p.temperature,
+                seed=p.seed + 7 * i + 1))[0]
+            out[sec.name] = v.spans
+        return out
+
+
+def hash_name(name: str) -> int:
+    """A small stable number per section name (Python's hash() changes between runs)."""
+    return sum(ord(c) * 31 ** i for i, c in enumerate(name)) % 9973
+
+
+def loop(spans: list[Span], beats: float) -> list[Span]:
+    """A progression repeated to fill `beats`, cut at the end."""
+    period = max(s.end for s in spans)
+    out, offset = [], 0.0
+    while offset < beats:
+        for s in spans:
+            if offset + s.start >= beats:
+                break
+            out.append(Span(offset + s.start, min(offset + s.end, beats), s.chord, s.symbol))
+        offset += period
+    return out

@@ -1,0 +1,108 @@
+"""/generate/arrangement through the real app (tiny harmony models, shipped drums), checked on the
+decoded MIDI: sections and markers, exact bars, one key, bass on the roots, shared progressions."""
+
+import pytest
+
+from beatengine.arrangement import form_for
+from beatengine.theory import parse_chord, parse_key
+from tests.conftest import CONSENT, decode_midi, make_client
+from tests.test_api_harmony import length_beats, meta, notes_of
+
+SECTIONS = [{"name": "intro", "bars": 4, "energy": 0.3}, {"name": "verse", "bars": 8, "energy": 0.6},
+            {"name": "chorus", "bars": 8, "energy": 0.95}, {"name": "breakdown", "bars": 4,
+                                                            "energy": 0.35},
+            {"name": "chorus", "bars": 8, "energy": 0.95}]
+
+
+@pytest.fixture
+def ac(harmony_models, tmp_path):
+    with make_client(tmp_path, model_dir=harmony_models) as c:
+        yield c
+
+
+def arrange(c, **body):
+    r = c.post("/generate/arrangement", json={"consent": CONSENT, "seed": 3, **body})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def track_notes(mid, name: str) -> list[tuple[float, int, float]]:
+    for i, tr in enumerate(mid.tracks):
+        if any(m.type == "track_name" and m.name == name for m in tr):
+            one = type(mid)(ticks_per_beat=mid.ticks_per_beat)
+            one.tracks.append(mid.tracks[i])
+            return notes_of(one)
+    return []
+
+
+def test_sections_markers_bars_and_tracks(ac):
+    body = arrange(ac, genre="house", key="A minor", bpm=124, sections=SECTIONS)
+    v = body["variations"][0]
+    mid = decode_midi(v)
+    starts = [0, 16, 48, 80, 96]
+    markers = []
+    for tr in mid.tracks:
+        t = 0
+        for m in tr:
+            t += m.time
+            if m.type == "marker":
+                markers.append((t / mid.ticks_per_beat, m.text))
+    assert markers == [(s, sec["name"]) for s, sec in zip(starts, SECTIONS, strict=True)]
+    assert [s["start"] for s in v["sections"]] == starts
+    assert length_beats(mid) == 32 * 4 == body["params"]["bars"] * 4
+    names = {m.name for tr in mid.tracks for m in tr if m.type == "track_name"}
+    assert {"Drums", "Bass", "Chords", "Lead"} <= names
+    drums = next(t for t in v["tracks"] if t["is_drum"])
+    assert drums["channel"] == 9
+    intro = {n["pitch"] for n in drums["notes"] if n["start"] < 16}
+    assert intro and not intro & {35, 36, 38, 39, 40}          # intro: hats only, no kick or snare
+    assert meta(mid, "key_signature").key == "Am"
+    # parts drop out at low energy: no bass or lead in the intro and the breakdown
+    for name in ("Bass", "Lead"):
+        notes = track_notes(mid, name)
+        assert notes and not [s for s, _, _ in notes if s < 16 or 80 <= s < 96]
+
+
+def test_one_key_bass_roots_and_shared_progressions(ac):
+    body = arrange(ac, genre="pop", key="D major", sections=SECTIONS)
+    v = body["variations"][0]
+    key = parse_key("D major")
+    mid = decode_midi(v)
+    spans = [(c["start"], c["start"] + c["beats"], parse_chord(c["symbol"])) for c in v["chords"]]
+
+    def chord_at(t):
+        return next(ch for a, b, ch in spans if a <= t < b)
+
+    for name in ("Bass", "Chords", "Lead"):
+        for s, p, _ in track_notes(mid, name):
+            assert p % 12 in key.scale or p % 12 in chord_at(s).pitch_classes, (name, s, p)
+    bass = track_notes(mid, "Bass")
+    downbeats = [b * 4 for b in range(32) if any(s == b * 4 for s, _, _ in bass)]
+    hits = sum(min(p for s, p, _ in bass if s == d) % 12 == chord_at(d).bass_pc for d in downbeats)
+    assert downbeats and hits / len(downbeats) == 1.0       # as the bassline endpoint: every one
+    chorus = [[(c["start"] - start, c["symbol"]) for c in v["chords"] if start <= c["start"] < start + 32]
+              for start in (48, 96)]
+    assert chorus[0] == chorus[1]
+    lead = [p for _, p, _ in track_notes(mid, "Lead")]
+    chords = [p for _, p, _ in track_notes(mid, "Chords")]
+    assert min(lead) >= max(chords) - 2                     # the lead sits above the chords
+
+
+def test_form_from_bars_and_bad_requests(ac):
+    body = arrange(ac, genre="trap", bars=18, tracks=["drums", "chords"])
+    names = [s["name"] for s in body["variations"][0]["sections"]]
+    assert names == ["intro", "hook", "verse", "hook"] and body["params"]["bars"] == 18
+    assert {t["name"] for t in body["variations"][0]["tracks"]} == {"Drums", "Chords"}
+    assert length_beats(decode_midi(body["variations"][0])) == 72
+    too_long = [{"name": "a", "bars": 40}, {"name": "b", "bars": 40}]
+    r = ac.post("/generate/arrangement", json={"consent": CONSENT, "sections": too_long})
+    assert r.status_code == 422 and "80 bars" in r.text
+    r = ac.post("/generate/arrangement", json={"consent": CONSENT, "tracks": ["kazoo"]})
+    assert r.status_code == 422
+
+
+def test_form_fits_any_length():
+    for genre in ("house", "trap", "rock"):
+        for bars in (1, 3, 8, 17, 32, 64):
+            form = form_for(genre, bars)
+            assert sum(s.bars for s in form) == bars and all(s.bars >= 1 for s in form)
