@@ -1,13 +1,14 @@
 """POST /generate/drums through the real app, on the shipped checkpoint: decode what comes back."""
 
 import io
+import shutil
 
 import numpy as np
 import pretty_midi
 import pytest
 
 from app.schemas.common import GenerationResponse
-from tests.conftest import CONSENT, decode_midi, make_client
+from tests.conftest import CONSENT, SHIPPED_MODELS, decode_midi, make_client
 
 
 def _drums(client, **fields):
@@ -177,14 +178,18 @@ def test_daily_limit_survives_a_restart(tmp_path):
         assert other.status_code == 200
 
 
-def test_roles_not_built_yet_answer_503_without_storing(client):
-    r = client.post("/generate/melody", json={"consent": CONSENT, "density": 0.4, "key": "A minor"})
-    assert r.status_code == 503
-    assert client.post("/generate/chords", json={"complexity": 0.5}).status_code == 422
-    refused = client.post("/generate/bassline", json={"consent": {**CONSENT,
-                                                                  "terms_accepted": False}})
-    assert refused.status_code == 403
-    assert client.get("/health").json()["event_store"]["generations"] == 0
+def test_roles_without_a_model_answer_503_without_storing(tmp_path):
+    only_drums = tmp_path / "models"
+    shutil.copytree(SHIPPED_MODELS / "checkpoints" / "drums", only_drums / "checkpoints" / "drums")
+    with make_client(tmp_path, model_dir=only_drums) as client:
+        for role in ("melody", "arrangement"):
+            r = client.post(f"/generate/{role}", json={"consent": CONSENT, "key": "A minor"})
+            assert r.status_code == 503 and "model" in r.json()["detail"]
+        assert client.post("/generate/chords", json={"complexity": 0.5}).status_code == 422
+        refused = client.post("/generate/bassline", json={"consent": {**CONSENT,
+                                                                      "terms_accepted": False}})
+        assert refused.status_code == 403
+        assert client.get("/health").json()["event_store"]["generations"] == 0
 
 
 def test_no_model_means_503_not_500(tmp_path):

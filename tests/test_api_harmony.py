@@ -41,9 +41,10 @@ def post(c, role: str, **body):
 
 
 @pytest.mark.parametrize("tonic", ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"])
-def test_chords_in_every_key(hc, tonic):
+def test_chords_in_every_key(client, tonic):
+    """The shipped chord model: mostly diatonic progressions in every key and mode."""
     for mode in ("major", "minor"):
-        r = post(hc, "chords", key=f"{tonic} {mode}", bars=4, complexity=0.0)
+        r = post(client, "chords", key=f"{tonic} {mode}", bars=4, complexity=0.0)
         assert r.status_code == 200, r.text
         v = r.json()["variations"][0]
         key = parse_key(f"{tonic} {mode}")
@@ -51,7 +52,7 @@ def test_chords_in_every_key(hc, tonic):
         assert sum(c["beats"] for c in v["chords"]) == 16
         assert all(len(c.intervals) == 3 for c in chords)                 # complexity 0: triads
         diatonic = sum(c.pitch_classes <= set(key.scale) for c in chords) / len(chords)
-        assert diatonic >= 0.5
+        assert diatonic >= 0.6, [c.symbol for c in chords]
         mid = decode_midi(v)
         assert meta(mid, "key_signature").key == key.midi_key_signature()
         sounding = {p % 12 for _, p, _ in notes_of(mid)}

@@ -10,7 +10,10 @@ import pytest
 from beatengine.midi_io import Note
 from beatengine.theory import MODES, Chord, Key, parse_chord
 from tests.harmony_fixtures import midi_track
+from training import billboard as B
 from training import harmony_data as H
+from training import harmony_songs as S
+from training import pop909 as P
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -66,12 +69,12 @@ def make_billboard(root: Path) -> Path:
     return root
 
 
-def _spans(song: H.Song) -> list[tuple[float, float, str | None]]:
+def _spans(song: S.Song) -> list[tuple[float, float, str | None]]:
     return [(s, e, c.symbol if c else None) for s, e, c in song.chords]
 
 
 def test_billboard_bars_repeats_multichord_cells_and_odd_bars(tmp_path):
-    songs = {s.song_id: s for s in H.load_billboard(make_billboard(tmp_path / "bb"))}
+    songs = {s.song_id: s for s in B.load_billboard(make_billboard(tmp_path / "bb"))}
     assert set(songs) == {"test song|the testers", "waltz for tests|somebody and friends"}
     a = songs["test song|the testers"]
     assert _spans(a) == [
@@ -88,7 +91,7 @@ def test_billboard_bars_repeats_multichord_cells_and_odd_bars(tmp_path):
 
 
 def test_billboard_dedupes_chart_slots_and_reads_genre_bpm_meter(tmp_path):
-    songs = {s.song_id: s for s in H.load_billboard(make_billboard(tmp_path / "bb"))}
+    songs = {s.song_id: s for s in B.load_billboard(make_billboard(tmp_path / "bb"))}
     a, b = songs["test song|the testers"], songs["waltz for tests|somebody and friends"]
     assert len(songs) == 2                          # 0003 is 0001 again; 0004 is 12/8: skipped
     assert (a.genre, a.bpm) == ("funk", 104.09)     # from the duplicate's acousticbrainz row
@@ -100,11 +103,11 @@ def test_billboard_dedupes_chart_slots_and_reads_genre_bpm_meter(tmp_path):
 
 
 def test_genre_tags_normalise():
-    assert H.normalize_genre("Classic Rock") == "rock"
-    assert H.normalize_genre("Funk / Soul") == "funk"
-    assert H.normalize_genre("R&B") == H.normalize_genre("Soul") == "rnb"
-    assert H.normalize_genre("Hip Hop") == "boom_bap"
-    assert H.normalize_genre("Country") is None and H.normalize_genre("") is None
+    assert B.normalize_genre("Classic Rock") == "rock"
+    assert B.normalize_genre("Funk / Soul") == "funk"
+    assert B.normalize_genre("R&B") == B.normalize_genre("Soul") == "rnb"
+    assert B.normalize_genre("Hip Hop") == "boom_bap"
+    assert B.normalize_genre("Country") is None and B.normalize_genre("") is None
 
 
 # ---- POP909 fixture --------------------------------------------------------------------------
@@ -132,7 +135,7 @@ def make_pop909(root: Path) -> Path:
 
 
 def test_pop909_song_in_beats_from_the_first_downbeat(tmp_path):
-    [song] = H.load_pop909(make_pop909(tmp_path / "pop909"))
+    [song] = P.load_pop909(make_pop909(tmp_path / "pop909"))
     assert (song.song_id, song.source, song.genre, song.meter, song.bpm) == (
         "pop909/001", "pop909", "pop", "4/4", 120.0)
     assert song.key == Key(0, "major")              # C:maj covers the most time
@@ -146,7 +149,7 @@ def test_pop909_song_in_beats_from_the_first_downbeat(tmp_path):
         (48, 0.025), (45, 4.0), (52, 6.0), (41, 8.0), (43, 10.0), (36, 12.0)]
     assert song.bass[0].duration == 3.975           # cut where the next bass note starts
     assert song.bass_alignment == 1.0               # C2 under C/E counts: the root
-    assert H.chord_at(song, 9.5) == parse_chord("F") and H.chord_at(song, 16.0) is None
+    assert S.chord_at(song, 9.5) == parse_chord("F") and S.chord_at(song, 16.0) is None
 
 
 def test_pop909_tempo_map_and_three_beat_bars(tmp_path):
@@ -161,7 +164,7 @@ def test_pop909_tempo_map_and_three_beat_bars(tmp_path):
     (folder / "beat_midi.txt").write_text("\n".join(
         f"{t} {float(i % 3 == 1)} {float(i % 6 == 1)}" for i, t in enumerate(times)) + "\n")
     (folder / "chord_midi.txt").write_text("0.5\t3.0\tC:maj\n3.0\t5.0\tG:7\n5.0\t14.0\tC:maj\n")
-    song = H.load_pop909_song(folder)
+    song = P.load_pop909_song(folder)
     assert song.meter == "3/4" and song.beats_per_bar() == 3
     assert _spans(song) == [(0.0, 4.0, "C"), (4.0, 6.0, "G7"), (6.0, 15.0, "C")]
     assert song.n_bars == 5
@@ -172,21 +175,21 @@ def test_pop909_downbeat_moves_to_where_the_chords_change(tmp_path):
     # beat_midi marks the pickup beat as the downbeat: every chord then changes on "beat 2"
     (folder / "beat_midi.txt").write_text("\n".join(
         f"{i * 0.5} {float(i % 2 == 0)} {float(i % 4 == 0)}" for i in range(17)) + "\n")
-    song = H.load_pop909_song(folder)
+    song = P.load_pop909_song(folder)
     assert _spans(song)[:3] == [(0.0, 4.0, "C"), (4.0, 8.0, "Am"), (8.0, 10.0, "F")]
     assert song.melody[0].start == 0.0 and song.bass_alignment == 1.0
     c = parse_chord("C")
-    assert H.downbeat_phase([(0.0, 1.0, None), (1.0, 5.0, c), (5.0, 9.0, c)], 4) == 1
-    assert H.downbeat_phase([(0.0, 4.0, c), (4.0, 5.0, c), (5.0, 8.0, c)], 4) == 0  # 4 vs 3 beats
+    assert P.downbeat_phase([(0.0, 1.0, None), (1.0, 5.0, c), (5.0, 9.0, c)], 4) == 1
+    assert P.downbeat_phase([(0.0, 4.0, c), (4.0, 5.0, c), (5.0, 8.0, c)], 4) == 0  # 4 vs 3 beats
 
 
 def test_bass_is_dropped_when_it_does_not_follow_the_chords():
     chords = [(float(b), b + 4.0, Chord(0, "")) for b in range(0, 32, 4)]
     wrong = [Note(38, float(b), 4.0, 80) for b in range(0, 32, 4)]        # D under C chords
-    assert H.bass_alignment(wrong, chords, 4.0) == (0.0, 8)
-    right = H.derive_bass([Note(48, float(b), 2.0, 80) for b in range(0, 32, 4)]
+    assert P.bass_alignment(wrong, chords, 4.0) == (0.0, 8)
+    right = P.derive_bass([Note(48, float(b), 2.0, 80) for b in range(0, 32, 4)]
                           + [Note(52, float(b), 2.0, 80) for b in range(0, 32, 4)])
-    assert [n.pitch for n in right] == [48] * 8 and H.bass_alignment(right, chords, 4.0) == (1.0, 8)
+    assert [n.pitch for n in right] == [48] * 8 and P.bass_alignment(right, chords, 4.0) == (1.0, 8)
 
 
 # ---- free-midi-chords fixture ----------------------------------------------------------------
@@ -224,7 +227,7 @@ def test_load_harmony_splits_by_song_and_summarizes(tmp_path, capsys):
     songs = H.load_harmony(cfg, tmp_path)
     ids = [s.song_id for s in songs]
     assert len(ids) == len(set(ids)) == 6
-    assert all(s.split == H.split_of(s.song_id) for s in songs)
+    assert all(s.split == S.split_of(s.song_id) for s in songs)
     summary = H.summarize(songs)
     assert summary["by_source"] == {"billboard": 2, "fmc": 3, "pop909": 1}
     assert summary["bars"] == 12 + 5 + 4 + 3 * 4 and summary["fallback_labels"] == 1
@@ -237,8 +240,8 @@ def test_load_harmony_splits_by_song_and_summarizes(tmp_path, capsys):
 
 
 def test_split_is_stable_and_about_ten_percent():
-    splits = [H.split_of(f"song {i}") for i in range(2000)]
-    assert splits == [H.split_of(f"song {i}") for i in range(2000)]
+    splits = [S.split_of(f"song {i}") for i in range(2000)]
+    assert splits == [S.split_of(f"song {i}") for i in range(2000)]
     assert 0.07 < splits.count("validation") / len(splits) < 0.13
 
 
@@ -246,16 +249,16 @@ def test_split_is_stable_and_about_ten_percent():
     ("A:min7", "Am7", False), ("C:maj/11", "C/F", False), ("G:sus4(b7,9)", "G7sus4", True),
     ("D:min(b13)", "Dm", True), ("E:1(b3,b7)/b7", "Em7/D", True), ("F:maj(11)", "F", True)])
 def test_labels_parse_or_fall_back_to_the_nearest_chord(label, symbol, fallback):
-    chord, fell_back = H.parse_label(label)
+    chord, fell_back = S.parse_label(label)
     assert (chord.symbol, fell_back) == (symbol, fallback)
-    assert H.parse_label("N") == (None, False) and H.parse_label("&pause") == (None, False)
+    assert S.parse_label("N") == (None, False) and S.parse_label("&pause") == (None, False)
 
 
 # ---- the real datasets -----------------------------------------------------------------------
 def test_real_datasets_load_sanely():
     if not DATASETS.is_dir():
         pytest.skip(f"real datasets not found at {DATASETS} (they live in ../shared/datasets)")
-    cfg = {**H.DEFAULT_PATHS, "max_songs": 20}
+    cfg = {**S.DEFAULT_PATHS, "max_songs": 20}
     songs = H.load_harmony(cfg, ROOT)
     if not songs:
         pytest.skip(f"no billboard/pop909/free-midi-chords data under {DATASETS}")
@@ -263,7 +266,7 @@ def test_real_datasets_load_sanely():
         assert song.chords and song.chords[0][0] == 0.0
         spans = song.chords
         assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(spans, spans[1:], strict=False))
-        assert 0 <= song.key.tonic < 12 and song.key.mode in MODES and song.meter in H.METER_BEATS
+        assert 0 <= song.key.tonic < 12 and song.key.mode in MODES and song.meter in S.METER_BEATS
         assert song.n_bars > 0 and song.split in ("train", "validation")
         if song.melody is not None:
             assert min(n.start for n in song.melody) >= 0

@@ -31,8 +31,8 @@ from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.markov import MarkovSeq
 from beatengine.theory import Chord, Key, estimate_chords, ks_key
 from training import harmony_features as HF
-from training.harmony_data import Song as DataSong
 from training.harmony_data import load_harmony
+from training.harmony_songs import Song as DataSong
 from training.train_seq import VOCAB, build_index, cached_arrays
 
 WINDOW_BARS = 8
@@ -222,13 +222,22 @@ class Systems:
         return notes, c.spans
 
     def copy_clip(self, c: Clip, seed: int) -> tuple[list[Note], list[Span]]:
+        """A training window in the same metre and mode, moved into the clip's key."""
         rng = np.random.default_rng(seed)
-        pool = [t for t in self.train_clips if t.meter == c.meter] or self.train_clips
+        pool = ([t for t in self.train_clips if t.meter == c.meter and t.key.mode == c.key.mode]
+                or self.train_clips)
         t = pool[int(rng.integers(len(pool)))]
+        shift = (c.key.tonic - t.key.tonic + 6) % 12 - 6
+        spans = [Span(s.start, s.end, _moved(s.chord, shift), s.symbol) for s in t.spans]
         if self.role == "chords":
-            return voice_progression([(s.start, s.beats, s.chord) for s in t.spans], "block",
-                                     c.meter), t.spans
-        return t.notes, t.spans
+            return voice_progression([(s.start, s.beats, s.chord) for s in spans], "block",
+                                     c.meter), spans
+        return [Note(n.pitch + shift, n.start, n.duration, n.velocity) for n in t.notes], spans
+
+
+def _moved(chord: Chord, shift: int) -> Chord:
+    return Chord((chord.root + shift) % 12, chord.quality,
+                 None if chord.bass is None else (chord.bass + shift) % 12)
 
 
 def _load(role: str, path: Path):
@@ -257,7 +266,11 @@ def evaluate(ctx) -> dict:
     systems = Systems(role, ctx, songs)
     index = build_index(role, songs)
     rng = np.random.default_rng(ctx.seed)
-    control = rng.random(len(clips_a))
+    if role == "chords":  # the complexity that asks for the real clip's share of rich chords
+        rich = np.array([HF.progression_features(c.spans, c.key, c.bars)[3] for c in clips_a])
+        control = np.where(rich > 0, 1 / 3 + rich / 1.5, 0.2)
+    else:  # a density percentile drawn from its training distribution (uniform)
+        control = rng.random(len(clips_a))
     made: dict[str, list[tuple[list[Note], list[Span]]]] = {
         "real_a": [(c.notes, c.spans) for c in clips_a], "real_b": [(c.notes, c.spans) for c in clips_b]}
     for name in systems.gens:

@@ -19,7 +19,7 @@ from beatengine.harmony import chord_vocab as CV
 from beatengine.harmony import line_vocab as LV
 from beatengine.midi_io import Note
 from beatengine.theory import Chord, Key
-from training.harmony_data import Song
+from training.harmony_songs import Song
 
 CHORD_WINDOW_BARS, CHORD_HOP_BARS = 16, 8
 LINE_WINDOW_BARS, LINE_HOP_BARS = 8, 4
@@ -170,7 +170,7 @@ def rule_bass_examples(songs: list[Song], per_genre: int, rng: np.random.Generat
         for j in range(per_genre):
             song = pool[int(rng.integers(len(pool)))]
             start = int(rng.integers(0, song.n_bars - 7)) * 4
-            chords = [(s, e, c) for s, e, c in _chords_in(song, start, start + 32) if c is not None]
+            chords = _no_gaps(_chords_in(song, start, start + 32))
             if not chords:
                 continue
             kicks = None
@@ -185,6 +185,22 @@ def rule_bass_examples(songs: list[Song], per_genre: int, rng: np.random.Generat
             if ex is not None:
                 split = "validation" if j % 10 == 0 else "train"
                 out.append(Example(*ex, f"rules/{genre}/{j}", split, "rules"))
+    return out
+
+
+def _no_gaps(chords: list) -> list:
+    """A window's chords with no-chord spans filled by the chord before (or after) them, so the
+    bass rules get a contiguous progression from beat 0; [] when the window has no chord."""
+    known = [c for _, _, c in chords if c is not None]
+    if not known:
+        return []
+    out, last = [], known[0]
+    for s, e, c in chords:
+        last = c if c is not None else last
+        if out and out[-1][2] == last:
+            out[-1] = (out[-1][0], e, last)
+        else:
+            out.append((s, e, last))
     return out
 
 

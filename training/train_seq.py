@@ -32,7 +32,8 @@ from beatengine.seq.markov import MarkovSeq
 from beatengine.seq.model import SeqModel, seq_loss
 from training import harmony_arrays as HA
 from training.data_pipeline import NoTrainingData
-from training.harmony_data import Song, load_harmony, summarize
+from training.harmony_data import load_harmony, summarize
+from training.harmony_songs import Song
 from training.loop import device_setup, optimise
 from training.originality_index import COPY_MARGIN, index_summary
 from training.train_drums import seed_everything
