@@ -54,6 +54,21 @@ class CopyIndex:
         kept = [h for h, n in seen_in.items() if n < idiom_sources]
         return cls(np.array(sorted(kept), dtype=np.uint64), max_copy_share, 0.0)
 
+    def calibrate(self, held_out: list[np.ndarray], margin: float) -> "CopyIndex":
+        """Set the thresholds from held-out real pieces (never indexed): the share of their windows
+        found (`held_out_copy_rate`), and the per-part limit: that rate plus `margin`, or what the
+        95th percentile of held-out pieces shows when real music is that repetitive (a root-fifth
+        rock bass shares many n-grams with other songs without copying any)."""
+        held_out = [h for h in held_out if len(h)]
+        if held_out:
+            self.held_out_copy_rate = float(self.found(np.concatenate(held_out)).mean())
+            per_piece = [float(self.found(h).mean()) for h in held_out]
+            self.max_copy_share = max(self.held_out_copy_rate + margin,
+                                      float(np.quantile(per_piece, 0.95)))
+        else:
+            self.max_copy_share = margin
+        return self
+
     def found(self, hashes: np.ndarray) -> np.ndarray:
         """(W,) bool: which windows occur in the index."""
         if len(self.hashes) == 0 or len(hashes) == 0:

@@ -4,7 +4,8 @@ Training writes it into every new checkpoint. For a checkpoint made before the i
 
     python -m training.originality_index --role drums --from-version 1.0.0
 
-publishes the same weights plus the index as the next patch version (manifest: `derived_from`).
+publishes the same weights plus a freshly built index as the next patch version (manifest:
+`derived_from`). It also serves when the index rules change (e.g. how thresholds are calibrated).
 """
 
 import argparse
@@ -39,16 +40,13 @@ def drum_index(examples: list[dp.Example]) -> CopyIndex:
     no one's loss), with its held-out copy rate measured on the validation split."""
     index = CopyIndex.build(drum_windows([e for e in examples if e.split == "train"]).values())
     held = list(drum_windows([e for e in examples if e.split == "validation"]).values())
-    if held:
-        index.held_out_copy_rate = float(index.found(np.concatenate(held)).mean())
-    index.max_copy_share = index.held_out_copy_rate + COPY_MARGIN
-    return index
+    return index.calibrate(held, COPY_MARGIN)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="training/configs/local.json")
-    ap.add_argument("--role", default="drums", choices=["drums"])
+    ap.add_argument("--role", default="drums", choices=["drums", "chords", "bassline", "melody"])
     ap.add_argument("--from-version", required=True)
     ap.add_argument("--model-dir")
     args = ap.parse_args(argv)
@@ -59,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     if source is None:
         print(f"error: no valid {args.role} checkpoint {args.from_version}", file=sys.stderr)
         return 2
-    index = drum_index(dp.collect_examples(cfg[args.role]["data"]))
+    if args.role == "drums":
+        index = drum_index(dp.collect_examples(cfg["drums"]["data"]))
+    else:
+        from training.harmony_data import load_harmony
+        from training.train_seq import build_index
+
+        index = build_index(args.role, load_harmony(cfg[args.role]["data"]))
     files = {name: (source.path / name).read_bytes() for name in source.manifest["files"]
              if name != INDEX_FILE}
     files[INDEX_FILE] = index.to_bytes()

@@ -72,14 +72,11 @@ def originality_pieces(role: str, songs: list[Song]) -> dict[str, np.ndarray]:
 
 
 def build_index(role: str, songs: list[Song]) -> CopyIndex:
-    """Training songs indexed; the held-out copy rate measured on the validation songs."""
+    """Training songs indexed; thresholds from the validation songs."""
     index = CopyIndex.build(originality_pieces(role, [s for s in songs if s.split == "train"])
                             .values())
     held = list(originality_pieces(role, [s for s in songs if s.split == "validation"]).values())
-    if held and sum(map(len, held)):
-        index.held_out_copy_rate = float(index.found(np.concatenate(held)).mean())
-    index.max_copy_share = index.held_out_copy_rate + COPY_MARGIN
-    return index
+    return index.calibrate(held, COPY_MARGIN)
 
 
 def cached_arrays(role: str, cfg: dict, mcfg: SeqModelConfig, root: Path

@@ -76,9 +76,13 @@ def build_chords(req: ChordsRequest, models: ModelBank, seed: int) -> Built:
     variations = []
     for v in models.get("chords").generator.generate(p):
         track = _track("chords", "chords", v.notes, req.genre, p.voicing)
+        scale = set(key.scale)
+        in_key = sum(n.pitch % 12 in scale for n in v.notes) / max(len(v.notes), 1)
         variations.append({"tracks": [_track_json(track)], "chords": chords_out(v.spans),
                            "midi_base64": _midi([track], req, key, beats),
-                           "originality": v.originality.as_dict()})
+                           "originality": v.originality.as_dict(),
+                           # every voiced note is a tone of its chord; borrowed chords leave the key
+                           "adherence": {"in_key": round(in_key, 4), "strong_beat_chord_tones": 1.0}})
     params = {**_common(req, key, key_source, seed), "chords_per_bar": p.chords_per_bar,
               "complexity": p.complexity, "voicing": p.voicing,
               "locked": [c if c is None or isinstance(c, str) else c.model_dump()
