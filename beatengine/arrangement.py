@@ -95,9 +95,10 @@ def parts_for(energy: float, wanted: tuple[str, ...]) -> list[str]:
 
 
 def _scaled(notes: list[Note], offset: float, energy: float) -> list[Note]:
+    """Notes moved to the section's start, velocities scaled by its energy."""
     gain = 0.75 + 0.25 * energy
     return [Note(n.pitch, round(n.start + offset, 6), n.duration,
-                 int(np.clip(round(n.velocity * gain), 1, 127))) for n in notes]
+                 min(127, max(1, round(n.velocity * gain)))) for n in notes]
 
 
 class Arranger:
@@ -109,6 +110,7 @@ class Arranger:
         bpb = CV.beats_per_bar(p.time_signature)
         progressions = self.progressions(p)
         out = Arrangement([], [], {part: [] for part in p.parts})
+        leads: dict[tuple, list[Note]] = {}        # lead notes per (name, bars, energy)
         start = 0.0
         for i, sec in enumerate(p.sections):
             parts = parts_for(sec.energy, p.parts)
@@ -136,14 +138,19 @@ class Arranger:
             for part, gen in (("bass", self.bass), ("melody", self.melody)):
                 if part not in parts or gen is None:
                     continue
+                # a section that returns plays its lead again; the bass follows the new kicks
+                again = (sec.name, sec.bars, sec.energy)
+                if part == "melody" and again in leads:
+                    out.notes[part] += _scaled(leads[again], start, sec.energy)
+                    continue
                 low, high = REGISTERS[part]
-                # a section that returns plays its lead again (same seed); the bass follows its kicks
-                line_seed = p.seed + hash_name(sec.name) if part == "melody" else seed + 1
                 v = gen.generate(LineParams(
                     key=p.key, genre=p.genre, bars=sec.bars, spans=spans,
                     time_signature=p.time_signature, density=0.3 + 0.5 * sec.energy, low=low,
                     high=high, kicks=kicks if part == "bass" else None,
-                    temperature=p.temperature, seed=line_seed))[0]
+                    temperature=p.temperature, seed=seed + (2 if part == "melody" else 1)))[0]
+                if part == "melody":
+                    leads[again] = v.notes
                 out.notes[part] += _scaled(v.notes, start, sec.energy)
             start += sec.bars * bpb
         return out
@@ -163,11 +170,6 @@ class Arranger:
                 seed=p.seed + 7 * i + 1))[0]
             out[sec.name] = v.spans
         return out
-
-
-def hash_name(name: str) -> int:
-    """A small stable number per section name (Python's hash() changes between runs)."""
-    return sum(ord(c) * 31 ** i for i, c in enumerate(name)) % 9973
 
 
 def loop(spans: list[Span], beats: float) -> list[Span]:

@@ -40,4 +40,5 @@ def sample(logits: np.ndarray, noise: np.ndarray, temperature: float,
     more than `cutoff` below the best one (the junk tail that plain temperature sampling lets in)."""
     z = logits * np.float32(1.0 / max(temperature, 1e-4))
     floor = z.max(axis=-1, keepdims=True) - np.float32(cutoff)
-    return np.argmax(np.where(z < floor, NEG_INF, z + noise), axis=-1)
+    # ndarray methods, not np.* wrappers: this runs once per decoded step
+    return np.where(z < floor, NEG_INF, z + noise).argmax(axis=-1)

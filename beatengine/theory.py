@@ -4,6 +4,7 @@ Pure functions over pitch classes (0 = C). Chord symbols follow lead-sheet habit
 `Bbmaj7`, `C#m7b5`, `Gsus4`, `D9`; Harte labels as in POP909 and Billboard: `A:min7`, `F#:min/b3`.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -116,8 +117,7 @@ class Chord:
 
     @property
     def pitch_classes(self) -> frozenset[int]:
-        pcs = {(self.root + i) % 12 for i in self.intervals}
-        return frozenset(pcs | ({self.bass} if self.bass is not None else set()))
+        return _pitch_classes(self.root, self.quality, self.bass)
 
     @property
     def bass_pc(self) -> int:
@@ -128,6 +128,13 @@ class Chord:
         text = PITCH_NAMES[self.root] + self.quality
         return text if self.bass is None or self.bass == self.root else (
             f"{text}/{PITCH_NAMES[self.bass]}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _pitch_classes(root: int, quality: str, bass: int | None) -> frozenset[int]:
+    """Cached: decoding asks for the same few chords' tones at every step."""
+    pcs = {(root + i) % 12 for i in QUALITIES[quality]}
+    return frozenset(pcs | ({bass} if bass is not None else set()))
 
 
 _SYMBOL = re.compile(r"([A-G][#b♯♭]?)([^/]*)(?:/([A-G][#b♯♭]?))?")

@@ -172,20 +172,24 @@ class Systems:
         dens = [len(c.notes) / c.bars for c in self.train_clips if c.notes]
         self.mean_density = float(np.mean(dens)) if dens else 4.0
 
-    def params(self, c: Clip, seed: int, control: float):
+    def params(self, c: Clip, seed: int, control: float, constrained: bool = True):
         if self.role == "chords":
             return ChordParams(key=c.key, genre=c.genre, bars=c.bars, time_signature=c.meter,
                                chords_per_bar=chords_per_bar(c), complexity=control, seed=seed)
         low, high = REGISTER[self.role]
         return LineParams(key=c.key, genre=c.genre, bars=c.bars, spans=c.spans,
-                          time_signature=c.meter, density=control, low=low, high=high, seed=seed)
+                          time_signature=c.meter, density=control, low=low, high=high, seed=seed,
+                          constrained=constrained)
 
-    def model(self, name: str, c: Clip, seed: int, control: float) -> tuple[list[Note], list[Span]]:
-        v = self.gens[name].generate(self.params(c, seed, control))[0]
+    def model(self, name: str, c: Clip, seed: int, control: float, constrained: bool = True
+              ) -> tuple[list[Note], list[Span]]:
+        v = self.gens[name].generate(self.params(c, seed, control, constrained))[0]
         return (v.notes, v.spans) if self.role == "chords" else (v.notes, c.spans)
 
-    def markov_clip(self, c: Clip, seed: int, control: float) -> tuple[list[Note], list[Span]]:
-        gen, p, rng = self.gens["model"], self.params(c, seed, control), np.random.default_rng(seed)
+    def markov_clip(self, c: Clip, seed: int, control: float, constrained: bool = True
+                    ) -> tuple[list[Note], list[Span]]:
+        gen, rng = self.gens["model"], np.random.default_rng(seed)
+        p = self.params(c, seed, control, constrained)
         if self.role == "chords":
             cond, bias, hook, locked = gen.prepare(p)
             tokens = self.markov.sample(cond.genre, cond.positions, rng, bias=bias, hook=hook)
@@ -318,6 +322,15 @@ def evaluate(ctx) -> dict:
     chord_following = {} if role == "chords" else {
         name: {m: float(feats[name][:, scalars.index(m)].mean()) for m in following}
         for name in made if len(feats[name])}
+    if role != "chords":  # the model alone against the Markov model alone: only the register mask
+        for name, make in (("model_unconstrained", lambda c, i: systems.model(
+                "model", c, ctx.seed + i, float(control[i]), constrained=False)),
+                           ("markov_unconstrained", lambda c, i: systems.markov_clip(
+                               c, ctx.seed + i, float(control[i]), constrained=False))):
+            f = np.array([features(role, *make(c, i), c) for i, c in enumerate(clips_a)])
+            if names != HF.line_feature_names():
+                f = np.delete(f, HF.LINE_SCALARS.index("downbeat_roots"), axis=1)
+            chord_following[name] = {m: float(f[:, scalars.index(m)].mean()) for m in following}
     copy_rates = {}
     for name, parts in made.items():
         if name == "real_a":

@@ -119,10 +119,14 @@ def gate(results: dict) -> tuple[bool, list[str]]:
         why.append(f"control key: {c['key']:.2f} of clips in the requested key, real clips reach "
                    f"{ceiling:.2f}; {MIN_KEY_RATIO} of that required")
     follow = results.get("chord_following") or {}
-    for measure, value in follow.get("model", {}).items():
+    for measure, value in follow.get("model", {}).items():   # as served: masks on
         if value < follow["markov"][measure]:
             why.append(f"chord following: {measure} {value:.3f} below Markov's "
                        f"{follow['markov'][measure]:.3f}")
+    for measure, value in follow.get("model_unconstrained", {}).items():   # what each learned
+        if not value > follow["markov_unconstrained"][measure]:
+            why.append(f"chord following without masks: {measure} {value:.3f} does not beat "
+                       f"Markov's {follow['markov_unconstrained'][measure]:.3f}")
     copy, held = results["copy_rates"]["model"], results["copy_rates"]["real_b"]
     if not copy <= held + MAX_COPY_MARGIN:
         why.append(f"originality: copy rate {copy:.3f} > held-out {held:.3f} + {MAX_COPY_MARGIN}")

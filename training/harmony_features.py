@@ -51,7 +51,7 @@ def line_features(notes: list[Note], spans: list[Span], key: Key, bars: int,
         float(np.ptp(pitches)) if len(pitches) else 0.0,
         float(np.abs(intervals).mean()) if len(intervals) else 0.0,
         float((np.abs(intervals) <= 2).mean()) if len(intervals) else 0.0,
-        in_key / k, strong_ct / strong if strong else 0.0,
+        in_key / k if notes else 1.0, strong_ct / strong if strong else 1.0,   # vacuously met
         downbeat_root_share(notes, spans, bars, int(beats_per_bar * 4)),
     ]
     pcs = [(p - key.tonic) % 12 for p in pitches]

@@ -132,6 +132,9 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         "training split's real clips.",
         "",
         *(["## Chord following (means over the clips; the model must beat Markov)", "",
+           "As served (every decode mask on), and `_unconstrained`: the model and the Markov "
+           "baseline with only the register mask, which shows what each learned about following "
+           "the chords (the Markov model never sees them).", "",
            "| system | " + " | ".join(next(iter(results["chord_following"].values()))) + " |",
            "|---|" + "---|" * len(next(iter(results["chord_following"].values()))),
            *[f"| {n} | " + " | ".join(f"{v:.3f}" for v in m.values()) + " |"

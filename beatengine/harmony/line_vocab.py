@@ -132,10 +132,15 @@ BASS_FEATURES = 39
 def melody_features(steps: list[Chord | None], key: Key) -> np.ndarray:
     """(T, 25): the chord's pitch classes and root relative to the tonic, and a chord-change flag."""
     out = np.zeros((len(steps), MELODY_FEATURES), np.float32)
+    rows: dict[Chord, np.ndarray] = {}
     for t, c in enumerate(steps):
         if c is not None:
-            out[t, :12] = _pcs(c.pitch_classes, key.tonic)
-            out[t, 12 + (c.root - key.tonic) % 12] = 1.0
+            if c not in rows:                      # a handful of chords, many steps each
+                row = np.zeros(24, np.float32)
+                row[:12] = _pcs(c.pitch_classes, key.tonic)
+                row[12 + (c.root - key.tonic) % 12] = 1.0
+                rows[c] = row
+            out[t, :24] = rows[c]
         out[t, 24] = float(t == 0 or steps[t] != steps[t - 1])
     return out
 
@@ -146,16 +151,21 @@ def bass_features(steps: list[Chord | None], key: Key, kicks: np.ndarray | None)
     out = np.zeros((len(steps), BASS_FEATURES), np.float32)
     scale = key.scale
     nxt: Chord | None = None
+    rows: dict[tuple, np.ndarray] = {}
     for t in range(len(steps) - 1, -1, -1):   # backwards, to know the next chord
         c = steps[t]
         if t + 1 < len(steps) and steps[t + 1] != c:
             nxt = steps[t + 1]
         if c is not None:
-            origin = c.bass_pc
-            out[t, :12] = _pcs(c.pitch_classes, origin)
-            out[t, 12:24] = _pcs(scale, origin)
-            if nxt is not None:
-                out[t, 24 + (nxt.bass_pc - origin) % 12] = 1.0
+            if (c, nxt) not in rows:               # a handful of (chord, next chord) pairs
+                origin = c.bass_pc
+                row = np.zeros(36, np.float32)
+                row[:12] = _pcs(c.pitch_classes, origin)
+                row[12:24] = _pcs(scale, origin)
+                if nxt is not None:
+                    row[24 + (nxt.bass_pc - origin) % 12] = 1.0
+                rows[(c, nxt)] = row
+            out[t, :36] = rows[(c, nxt)]
         out[t, 38] = float(t == 0 or steps[t] != steps[t - 1])
     if kicks is not None:
         out[:, 36] = np.asarray(kicks, np.float32)
