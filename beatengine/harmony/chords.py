@@ -13,9 +13,13 @@ from beatengine.midi_io import Note
 from beatengine.originality import Originality, resample_copies, window_hashes
 from beatengine.sampling import NEG_INF
 from beatengine.seq.decoder import Conditions, SeqCheckpoint
-from beatengine.theory import Key
+from beatengine.theory import MODES, Key
 
 COPY_WINDOW = 8          # the originality index holds 8-chord windows
+DIATONIC_LEAN = np.float32(0.3)
+# per mode, which tokens' tones all lie in its scale
+DIATONIC = {mode: np.array([CV.token_pcs(t) <= set(Key(0, mode).scale) for t in range(CV.VOCAB_SIZE)])
+            for mode in MODES}
 MAX_RESAMPLES = 3
 FORCE = np.float32(2e9)  # a bias that makes a token certain (locked chords, held slots)
 
@@ -82,11 +86,13 @@ class ChordGenerator(SeqCheckpoint):
 
     def static_bias(self, p: ChordParams) -> np.ndarray:
         """Complexity: classes above its level are forbidden, and past 2/3 the richest allowed
-        classes are favoured (the data has few 9ths); no N.C."""
+        classes are favoured (the data has few 9ths); no N.C.; a lean towards chords of the
+        scale (borrowed chords stay possible: real progressions have about 17% of them)."""
         level = CV.TOKEN_LEVEL
         lean = np.float32(2.0 * max(0.0, p.complexity - 2 / 3))
         bias = np.where(level > p.max_level(), NEG_INF, lean * level).astype(np.float32)
         bias[CV.NO_CHORD] = NEG_INF
+        bias[~DIATONIC[p.key.mode]] -= DIATONIC_LEAN
         return bias
 
     def prepare(self, p: ChordParams) -> tuple[Conditions, np.ndarray, object, list]:
