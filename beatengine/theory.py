@@ -137,7 +137,7 @@ def _pitch_classes(root: int, quality: str, bass: int | None) -> frozenset[int]:
     return frozenset(pcs | ({bass} if bass is not None else set()))
 
 
-_SYMBOL = re.compile(r"([A-G][#b♯♭]?)([^/]*)(?:/([A-G][#b♯♭]?))?")
+_SYMBOL = re.compile(r"([A-G][#b♯♭]?)(6/9|[^/]*)(?:/([A-G][#b♯♭]?))?")  # 6/9 is a quality, not a slash
 
 
 def parse_chord(symbol: str) -> Chord:

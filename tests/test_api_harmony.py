@@ -197,3 +197,31 @@ def test_register_and_bad_requests(hc):
     assert post(hc, "bassline", key="C major", chords=["C", None]).status_code == 422
     r = hc.post("/generate/melody", json={"consent": {**CONSENT, "terms_accepted": False}})
     assert r.status_code == 403
+
+
+def test_requests_that_cannot_be_met_get_a_clear_422(client):
+    """Found in review: each once answered 200 with something wrong, or hung."""
+    cases = [
+        ("bassline", {"bars": 64, "chords": [{"symbol": "Am", "beats": 0.001}]}, "multiple of 0.25"),
+        ("melody", {"register_low": 0, "register_high": 12}, "register 0-12"),
+        ("bassline", {"register_low": 115, "register_high": 127}, "register 115-127"),
+        ("chords", {"chords": [{"symbol": "Am", "beats": 1.5}]}, "whole beats"),
+        ("melody", {"chords": ["Am", None]}, "empty (null) bars"),
+        ("arrangement", {"tracks": ["drums", "drums"]}, "twice"),
+    ]
+    for role, body, words in cases:
+        r = post(client, role, **body)
+        assert r.status_code == 422 and words in r.text, (role, r.text)
+    assert post(client, "melody", chords=["C6/9", "Am"], bars=2).status_code == 200
+
+
+def test_a_short_drum_loop_locks_every_bar_and_metres_must_match(client):
+    d = post(client, "drums", genre="trap", bars=2, fills=0).json()
+    r = post(client, "bassline", genre="trap", bars=8, chords=["Am", "F"],
+             drums={"generation_id": d["generation_id"]})
+    assert r.status_code == 200
+    bars_with_notes = {int(n["start"] // 4) for n in r.json()["variations"][0]["tracks"][0]["notes"]}
+    assert bars_with_notes == set(range(8))
+    waltz = post(client, "drums", bars=2, time_signature="3/4").json()
+    r = post(client, "bassline", bars=4, drums={"generation_id": waltz["generation_id"]})
+    assert r.status_code == 422 and "3/4" in r.text

@@ -37,6 +37,8 @@ class ArrangementRequest(HarmonyRequest):
 
     @model_validator(mode="after")
     def _length(self) -> "ArrangementRequest":
+        if len(set(self.tracks)) != len(self.tracks):
+            raise ValueError(f"tracks lists a part twice: {self.tracks}")
         if self.sections and sum(s.bars for s in self.sections) > MAX_SONG_BARS:
             raise ValueError(f"sections add up to {sum(s.bars for s in self.sections)} bars; at "
                              f"most {MAX_SONG_BARS}")

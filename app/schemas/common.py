@@ -25,7 +25,8 @@ class Consent(BaseModel):
 class ChordItem(BaseModel):
     symbol: str = Field(..., min_length=1, max_length=32, description="Chord symbol.",
                         examples=["Am7"])
-    beats: float = Field(4.0, gt=0, le=64, description="Length in beats.", examples=[2])
+    beats: float = Field(4.0, gt=0, le=64, multiple_of=0.25, description="Length in beats, on "
+                         "the 16th-note grid (a multiple of 0.25).", examples=[2])
 
 
 class GenerateRequest(BaseModel):

@@ -14,10 +14,7 @@ def _check_symbols(items: list | None) -> list | None:
         symbol = item.symbol if isinstance(item, ChordItem) else item
         if symbol is None:
             continue
-        try:
-            parse_chord(symbol)
-        except ValueError as exc:
-            raise ValueError(f"unknown chord symbol {symbol!r}: {exc}") from exc
+        parse_chord(symbol)          # its ValueError names the symbol and what is wrong
     return items
 
 
@@ -39,6 +36,14 @@ class HarmonyRequest(GenerateRequest):
     def _known_chords(cls, value: list | None) -> list | None:
         return _check_symbols(value)
 
+    @field_validator("chords", mode="before")
+    @classmethod
+    def _no_empty_bars(cls, value):
+        if isinstance(value, list) and any(item is None for item in value):
+            raise ValueError("chords to follow cannot contain empty (null) bars; only "
+                             "/generate/chords writes chords into empty bars")
+        return value
+
 
 class ChordsRequest(HarmonyRequest):
     chords: list[str | ChordItem | None] | None = Field(
@@ -53,6 +58,20 @@ class ChordsRequest(HarmonyRequest):
     voicing: Literal[VOICING_STYLES] | None = Field(  # type: ignore[valid-type]
         None, description=f"Voicing style: {', '.join(VOICING_STYLES)}; default: the genre's.",
         examples=["pad"])
+
+    @field_validator("chords", mode="before")
+    @classmethod
+    def _no_empty_bars(cls, value):  # here a null bar is one for the engine to write
+        return value
+
+    @field_validator("chords")
+    @classmethod
+    def _whole_beats(cls, value: list | None) -> list | None:
+        for item in value or []:
+            if isinstance(item, ChordItem) and item.beats != int(item.beats):
+                raise ValueError(f"locked chord {item.symbol!r} lasts {item.beats} beats; locked "
+                                 "chords take whole beats")
+        return value
 
 
 class DrumsRef(BaseModel):

@@ -113,42 +113,49 @@ def progression_for(req: LineRequest, key: Key, models: ModelBank, seed: int
 
 
 def kick_steps(req: BasslineRequest, store: EventStore, models: ModelBank) -> np.ndarray | None:
-    """(T,) bool: the 16th steps where the given drum part has a kick."""
+    """(T,) bool: the 16th steps where the given drum part has a kick, its pattern repeated when
+    the drum clip is shorter than the bassline (as a drum loop plays on)."""
     if req.drums is None:
         return None
     spb = LV.steps_per_bar(req.time_signature)
-    T = req.bars * spb
     if isinstance(req.drums, DrumsRef):
-        notes = drums_of_generation(req.drums, req.consent.user_id, store, models)
+        notes, clip_bars = drums_of_generation(req.drums, req.consent.user_id, store, models,
+                                               req.time_signature)
     else:
         notes = [Note(n.pitch, n.start, n.duration, n.velocity) for n in req.drums]
-    out = np.zeros(T, bool)
+        bpb = beats_per_bar(req.time_signature)
+        clip_bars = max(1, int(np.ceil((max((n.start for n in notes), default=0) + 1e-6) / bpb)))
+    clip = np.zeros(min(clip_bars, req.bars) * spb, bool)
     for n in notes:
         t = int(round(n.start * LV.STEPS_PER_BEAT))
-        if n.pitch in KICK_NOTES and 0 <= t < T:
-            out[t] = True
-    if not out.any():
+        if n.pitch in KICK_NOTES and 0 <= t < len(clip):
+            clip[t] = True
+    if not clip.any():
         raise UnsupportedRequest("the given drum part has no kicks (notes 35 or 36) in these bars")
-    return out
+    return np.resize(clip, req.bars * spb)
 
 
-def drums_of_generation(ref: DrumsRef, user_id: str, store: EventStore, models: ModelBank
-                        ) -> list[Note]:
-    """A logged drums generation's notes, made again from its params and seed (same model version
-    gives the same notes)."""
+def drums_of_generation(ref: DrumsRef, user_id: str, store: EventStore, models: ModelBank,
+                        time_signature: str) -> tuple[list[Note], int]:
+    """A logged drums generation's notes and bars, made again from its params and seed (the same
+    model version gives the same notes)."""
     from app.services.drums import regenerate_drums
 
     rec = store.get_generation(ref.generation_id)
     if rec is None or rec["user_id"] != user_id or rec["role"] != "drums" or rec["status"] != "done":
         raise UnsupportedRequest(f"no drums generation {ref.generation_id!r} of this user")
+    params = rec["params"]
+    if params["time_signature"] != time_signature:
+        raise UnsupportedRequest(f"drums generation {ref.generation_id!r} is in "
+                                 f"{params['time_signature']}, the bassline in {time_signature}")
     drums = models.get("drums")
     if drums is None or drums.version != rec["model_version"]:
         raise UnsupportedRequest(f"generation {ref.generation_id!r} was made by drums "
                                  f"{rec['model_version']}, which is not loaded; send its notes")
-    if ref.variation >= rec["params"]["variations"]:
+    if ref.variation >= params["variations"]:
         raise UnsupportedRequest(f"generation {ref.generation_id!r} has "
-                                 f"{rec['params']['variations']} variations")
-    return regenerate_drums(rec["params"], drums)[ref.variation]
+                                 f"{params['variations']} variations")
+    return regenerate_drums(params, drums)[ref.variation], int(params["bars"])
 
 
 def build_line(role: str, req: LineRequest, models: ModelBank, store: EventStore, seed: int

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from beatengine.errors import UnsupportedRequest
 from beatengine.harmony import line_vocab as LV
 from beatengine.harmony import masks
 from beatengine.harmony.progression import Span
@@ -153,6 +154,11 @@ class LineGenerator(SeqCheckpoint):
                 else np.full(T, LV.melody_reference(p.key)))
         pitches = self.vocab.token_pitches(refs)                               # (T, V)
         strong = masks.strong_steps(p.time_signature, T)
+        playable = (pitches >= p.low) & (pitches <= p.high)
+        if not playable.any(axis=1).all():
+            notes = pitches[pitches >= 0]
+            raise UnsupportedRequest(f"register {p.low}-{p.high} is outside what the {self.role} "
+                                     f"model can play here ({notes.min()}-{notes.max()})")
         bias = masks.register_mask(pitches, p.low, p.high)
         if p.constrained:
             bias += (masks.scale_mask(pitches, p.key, steps, strong, p.chromaticism)
