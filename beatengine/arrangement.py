@@ -5,7 +5,7 @@ one another, built from the role engines.
   chords), looped to the section's length.
 - Energy (0-1) drives each section: which parts play (drums thin to hats and then drop out, bass and
   lead drop out in intros and breakdowns), how busy they are, and how loud.
-- The bar before a new section carries a drum fill, so sections hand over.
+- The last bar before a new section carries a drum fill, so sections hand over.
 - The bass is locked to the section's kicks and lands on the chord's bass note on every downbeat;
   the lead sits above the chords' register and the chords above the bass's.
 """
@@ -120,7 +120,7 @@ class Arranger:
             seed = p.seed + 1000 * i
             kicks = None
             if "drums" in parts and self.drums is not None:
-                fill_next = i + 1 < len(p.sections) and p.sections[i + 1].energy > sec.energy
+                fill_next = i + 1 < len(p.sections)          # every new section is announced
                 d = self.drums.generate(DrumParams(
                     genre=p.genre, bpm=p.bpm, bars=sec.bars, time_signature=p.time_signature,
                     density=0.25 + 0.6 * sec.energy, fills=sec.bars if fill_next else 0,
