@@ -4,7 +4,7 @@ import base64
 
 from app.schemas.arrangement import ArrangementRequest
 from app.services.generation import Built
-from app.services.harmony import _bpm, resolve_key
+from app.services.harmony import bpm_of, resolve_key
 from app.services.models import ComposedModel
 from beatengine import instruments
 from beatengine.arrangement import ArrangementParams, Section, form_for
@@ -23,7 +23,7 @@ def build_arrangement(req: ArrangementRequest, model: ComposedModel, seed: int) 
     bars = sum(s.bars for s in sections)
     variations = []
     for v in range(req.variations):
-        p = ArrangementParams(genre=req.genre, key=key, bpm=_bpm(req), sections=sections,
+        p = ArrangementParams(genre=req.genre, key=key, bpm=bpm_of(req), sections=sections,
                               time_signature=req.time_signature, parts=tuple(req.tracks),
                               seed=seed + 7919 * v, temperature=req.temperature)
         song = model.generator.arrange(p)
@@ -43,7 +43,7 @@ def build_arrangement(req: ArrangementRequest, model: ComposedModel, seed: int) 
             "sections": [{"name": s.section.name, "start": s.start, "bars": s.section.bars,
                           "energy": s.section.energy, "parts": s.parts} for s in song.sections],
             "midi_base64": base64.b64encode(midi).decode("ascii")})
-    params = {"genre": req.genre, "bpm": _bpm(req), "bars": bars, "time_signature": req.time_signature,
+    params = {"genre": req.genre, "bpm": bpm_of(req), "bars": bars, "time_signature": req.time_signature,
               "key": str(key), "key_source": key_source, "tracks": list(req.tracks),
               "sections": [{"name": s.name, "bars": s.bars, "energy": s.energy} for s in sections],
               "temperature": req.temperature, "seed": seed, "variations": req.variations,

@@ -39,12 +39,13 @@ def resolve_key(req, bpb: int) -> tuple[Key, str]:
     return parse_key(instruments.default_key(req.genre)), "genre default"
 
 
-def _bpm(req) -> float:
+def bpm_of(req) -> float:
+    """The request's tempo, or its genre's usual one."""
     return float(req.bpm or GENRE_BY_NAME[req.genre].default_bpm)
 
 
 def _midi(tracks: list[Track], req, key: Key, beats: float) -> str:
-    data = write_midi(Song(tracks, bpm=_bpm(req), time_signature=req.time_signature,
+    data = write_midi(Song(tracks, bpm=bpm_of(req), time_signature=req.time_signature,
                            key_signature=key.midi_key_signature(), length_beats=beats))
     return base64.b64encode(data).decode("ascii")
 
@@ -91,7 +92,7 @@ def build_chords(req: ChordsRequest, models: ModelBank, seed: int) -> Built:
 
 
 def _common(req, key: Key, key_source: str, seed: int) -> dict:
-    return {"genre": req.genre, "bpm": _bpm(req), "bars": req.bars,
+    return {"genre": req.genre, "bpm": bpm_of(req), "bars": req.bars,
             "time_signature": req.time_signature, "key": str(key), "key_source": key_source,
             "temperature": req.temperature, "seed": seed, "variations": req.variations}
 

@@ -60,10 +60,8 @@ def beats_per_bar(meter: str) -> int:
     return 4 if meter == "4/4" else 3
 
 
-# per token: its class's complexity level, its pitch classes relative to the tonic, and whether
-# every tone is in each mode's scale (used by the diatonic mask)
+# per token: its class's complexity level (the complexity mask)
 TOKEN_LEVEL = np.array([0] + [int(LEVEL[c]) for _ in range(12) for c in range(NUM_CLASSES)])
-TOKEN_CLASS = np.array([-1] + [c for _ in range(12) for c in range(NUM_CLASSES)])
 
 
 def token_pcs(tok: int) -> frozenset[int]:
