@@ -165,7 +165,7 @@ class Systems:
         size, positions, step_f, seq_f, version = VOCAB[role]
         mcfg = SeqModelConfig(role=role, vocab_size=size, num_positions=positions,
                               step_features=step_f, seq_features=seq_f)
-        arrays, is_train, _, _ = cached_arrays(role, ctx.cfg[role], mcfg, Path("."))
+        arrays, is_train, _, _ = cached_arrays(role, ctx.cfg[role], mcfg, Path("."), songs)
         a = arrays.subset(np.nonzero(is_train)[0])
         self.markov = MarkovSeq(size).fit(a.tgt, a.pos, a.genre)
         self.train_clips = song_clips(role, [s for s in songs if s.split == "train"])

@@ -79,11 +79,12 @@ def build_index(role: str, songs: list[Song]) -> CopyIndex:
     return index.calibrate(held, COPY_MARGIN)
 
 
-def cached_arrays(role: str, cfg: dict, mcfg: SeqModelConfig, root: Path
+def cached_arrays(role: str, cfg: dict, mcfg: SeqModelConfig, root: Path,
+                  songs: list[Song] | None = None
                   ) -> tuple[HA.SeqArrays, np.ndarray, dict, list[Song]]:
-    """Arrays, train mask, density quantiles and the songs (songs are always loaded: the
-    originality index needs them)."""
-    songs = load_harmony(cfg["data"], root)
+    """Arrays, train mask, density quantiles and the songs (loaded unless given: the cache key and
+    the originality index need them)."""
+    songs = load_harmony(cfg["data"], root) if songs is None else songs
     key = hashlib.sha256(json.dumps([role, cfg["data"], PIPELINE_VERSION, len(songs)],
                                     sort_keys=True).encode()).hexdigest()[:16]
     cache_dir = cfg["train"].get("cache_dir")
