@@ -22,11 +22,10 @@ import numpy as np
 from beatengine.harmony import chord_vocab as CV
 from beatengine.harmony import line_vocab as LV
 from beatengine.harmony.chords import ChordGenerator, ChordParams, chord_window_hashes
-from beatengine.harmony.lines import NGRAM, LineGenerator, LineParams
+from beatengine.harmony.lines import NGRAM, LineGenerator, LineParams, note_ngram_hashes
 from beatengine.harmony.progression import Span
 from beatengine.harmony.voicing import voice_progression
 from beatengine.midi_io import Note, Song, Track, read_midi, write_midi
-from beatengine.originality import interval_ngram_hashes
 from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.markov import MarkovSeq
 from beatengine.theory import Chord, Key, estimate_chords, ks_key
@@ -255,10 +254,7 @@ def copy_hashes(role: str, notes: list[Note], spans: list[Span], key: Key) -> np
         for s in spans:
             tokens[int(s.start):int(np.ceil(s.end))] = CV.chord_token(s.chord, key)
         return chord_window_hashes(tokens)
-    if len(notes) < NGRAM:
-        return np.zeros(0, np.uint64)
-    q = sorted((int(round(n.start * 4)), n.pitch) for n in notes)
-    return interval_ngram_hashes(np.array([p for _, p in q]), np.array([t for t, _ in q]), NGRAM)
+    return note_ngram_hashes(sorted(notes, key=lambda n: (int(round(n.start * 4)), n.pitch)))
 
 
 def evaluate(ctx) -> dict:

@@ -23,8 +23,8 @@ from tqdm import tqdm
 from beatengine.harmony import chord_vocab as CV
 from beatengine.harmony import line_vocab as LV
 from beatengine.harmony.chords import chord_window_hashes
-from beatengine.harmony.lines import NGRAM
-from beatengine.originality import INDEX_FILE, CopyIndex, interval_ngram_hashes
+from beatengine.harmony.lines import NGRAM, note_ngram_hashes
+from beatengine.originality import INDEX_FILE, CopyIndex
 from beatengine.registry import Checkpoint, Registry
 from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.decoder import CONFIG_FILE, WEIGHTS_FILE
@@ -65,9 +65,7 @@ def originality_pieces(role: str, songs: list[Song]) -> dict[str, np.ndarray]:
         else:
             notes = s.melody if role == "melody" else s.bass
             if notes and len(notes) >= NGRAM:
-                q = [(int(round(n.start * LV.STEPS_PER_BEAT)), n.pitch) for n in notes]
-                out[s.song_id] = interval_ngram_hashes(np.array([p for _, p in q]),
-                                                       np.array([t for t, _ in q]), NGRAM)
+                out[s.song_id] = note_ngram_hashes(notes)
     return out
 
 

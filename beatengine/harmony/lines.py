@@ -70,6 +70,16 @@ class LineVariation:
     adherence: dict[str, float]
 
 
+def note_ngram_hashes(notes: list[Note]) -> np.ndarray:
+    """The originality index's windows of a line given as notes, in the order given: NGRAM-note
+    n-grams of (interval, onset gap in 16ths); none for a line shorter than that."""
+    if len(notes) < NGRAM:
+        return np.zeros(0, np.uint64)
+    return interval_ngram_hashes(np.array([n.pitch for n in notes]),
+                                 np.array([int(round(n.start * LV.STEPS_PER_BEAT)) for n in notes]),
+                                 NGRAM)
+
+
 def motif_plan(n_units: int) -> list[tuple[str, int]]:
     """Per 2-bar unit: ("new", -) | ("repeat", source) | ("vary", source). A 4-unit phrase is
     A A' A B; later phrases bring A back and vary the close."""
