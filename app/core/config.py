@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -14,6 +14,18 @@ class Settings(BaseSettings):
 
     SUPABASE_URL: str | None = Field(None, description="Supabase project URL (production log).")
     SUPABASE_SERVICE_KEY: SecretStr | None = Field(None, description="Service-role key; never logged.")
+    DATABASE_URL: SecretStr | None = Field(None, description="Postgres connection string (e.g. "
+                                           "Supabase's direct connection) for the remote log.")
+    EVENT_BACKEND: Literal["auto", "sqlite", "postgres", "supabase"] = Field(
+        "auto", description="Remote event log: auto = postgres with DATABASE_URL, else supabase "
+        "with SUPABASE_URL and SUPABASE_SERVICE_KEY, else sqlite only.")
+    SUPABASE_JWT_SECRET: SecretStr | None = Field(None, description="Project JWT secret: verify "
+                                                  "users' HS256 access tokens.")
+    SUPABASE_JWKS_URL: str | None = Field(None, description="Project JWKS "
+                                          "(<SUPABASE_URL>/auth/v1/.well-known/jwks.json): verify "
+                                          "users' ES256/RS256 access tokens.")
+    SUPABASE_JWT_ISSUER: str | None = Field(None, description="Expected `iss`; default "
+                                            "<SUPABASE_URL>/auth/v1.")
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:3000", "http://localhost:5173"],
         description="Comma-separated origins the browser DAW is served from, or *.")
@@ -23,6 +35,28 @@ class Settings(BaseSettings):
     MAX_CONCURRENT_GENERATIONS: int = Field(2, ge=1, description="Inference threads.")
     MAX_QUEUED_GENERATIONS: int = Field(16, ge=0, description="Waiting requests before 503.")
     MAX_BODY_BYTES: int = Field(1_000_000, ge=1024, description="Larger request bodies get 413.")
+    MAX_UPLOAD_BYTES: int = Field(512_000, ge=1024, description="Largest MIDI file accepted.")
+    OUTBOX_MAX_ATTEMPTS: int = Field(20, ge=1, description="Deliveries tried before an event is "
+                                     "dead-lettered.")
+    OUTBOX_BACKOFF_BASE_S: float = Field(1.0, gt=0, description="First retry delay (doubles).")
+    OUTBOX_BACKOFF_CAP_S: float = Field(900.0, gt=0, description="Longest retry delay.")
+    OUTBOX_BATCH: int = Field(200, ge=1, le=1000, description="Events per delivery request.")
+    OUTBOX_POLL_S: float = Field(2.0, gt=0, description="Idle wait of the delivery worker.")
+
+    @property
+    def remote_backend(self) -> str:
+        """sqlite (no remote), postgres or supabase."""
+        if self.EVENT_BACKEND != "auto":
+            return self.EVENT_BACKEND
+        if self.DATABASE_URL:
+            return "postgres"
+        return "supabase" if self.SUPABASE_URL and self.SUPABASE_SERVICE_KEY else "sqlite"
+
+    @property
+    def jwt_issuer(self) -> str | None:
+        if self.SUPABASE_JWT_ISSUER:
+            return self.SUPABASE_JWT_ISSUER
+        return f"{self.SUPABASE_URL.rstrip('/')}/auth/v1" if self.SUPABASE_URL else None
 
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod
