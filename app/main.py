@@ -12,11 +12,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.routes import generate, state
+from app.api.routes import events, generate, state, training
+from app.core.auth import verifier_from_settings
 from app.core.config import Settings, get_settings
-from app.services.events import SQLiteEventStore
+from app.services.generation import Services
 from app.services.models import ModelBank
+from app.services.remote_log import open_remote, outbox_policy
 from app.services.runner import InferenceRunner
+from eventlog.outbox import OutboxWorker
+from eventlog.store import EventStore
 
 log = logging.getLogger("app")
 
@@ -82,19 +86,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s "
                             "%(message)s")
-        app.state.settings = settings
-        app.state.store = SQLiteEventStore(settings.DATA_DIR / "events.sqlite3")
-        app.state.models = ModelBank(settings.MODEL_DIR)
-        app.state.models.load_all()
-        app.state.runner = InferenceRunner(settings.MAX_CONCURRENT_GENERATIONS,
-                                           settings.MAX_QUEUED_GENERATIONS)
-        log.info("serving models %s; event store %s", app.state.models.versions(),
-                 app.state.store.describe()["backend"])
+        app.state.verifier = verifier_from_settings(settings)
+        if app.state.verifier is None:
+            log.warning("LOCAL MODE: no SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL is set, so "
+                        "requests are not authenticated and consent.user_id is taken as sent; "
+                        "serve on 127.0.0.1 only (the default of scripts/run.sh)")
+        remote = await open_remote(settings)
+        store = EventStore(settings.DATA_DIR / "events.sqlite3", outbox=remote is not None)
+        models = ModelBank(settings.MODEL_DIR)
+        models.load_all()
+        svc = Services(settings, store, models, InferenceRunner(
+            settings.MAX_CONCURRENT_GENERATIONS, settings.MAX_QUEUED_GENERATIONS))
+        if remote is not None:
+            svc.outbox = OutboxWorker(store, remote, outbox_policy(settings))
+            svc.outbox.start()
+        app.state.services = svc
+        log.info("serving models %s; event log: local %s, remote %s", models.versions(),
+                 store.path, remote.name if remote else "none")
         try:
             yield
         finally:
-            app.state.runner.shutdown()
-            app.state.store.close()
+            if svc.outbox is not None:
+                await svc.outbox.stop()
+                await svc.outbox.remote.close()
+            svc.runner.shutdown()
+            store.close()
 
     app = FastAPI(title="Beat Addicts Local AI Engine", version="0.1.0", lifespan=lifespan,
                   description="Generates MIDI parts for the Beat Addicts DAW. Contract: "
@@ -104,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(generate.router)
+    app.include_router(events.router)
+    app.include_router(training.router)
     app.include_router(state.router)
     return app
 

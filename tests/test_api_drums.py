@@ -157,7 +157,7 @@ def test_bad_input_gets_422_naming_the_field(client, field, value):
 
 def test_every_generation_is_logged(client):
     body = _drums(client, genre="jazz", bars=2, seed=8).json()
-    store = client.app.state.store
+    store = client.app.state.services.store
     row = store.get_generation(body["generation_id"])
     assert row["status"] == "done" and row["user_id"] == "u_test" and row["role"] == "drums"
     assert row["seed"] == 8 and row["model_version"] == body["model"]["version"]

@@ -4,12 +4,19 @@ from pydantic import BaseModel, Field
 
 
 class EventStoreState(BaseModel):
-    backend: str = Field(..., description="Event store backend.", examples=["sqlite"])
+    backend: str = Field(..., description='Where events end up: "sqlite" (embedded only), '
+                         '"postgres" or "supabase" (delivered from the local outbox).',
+                         examples=["sqlite"])
     path: str | None = Field(None, description="Where the embedded store lives.",
                              examples=["data/events.sqlite3"])
     generations: int = Field(..., ge=0, description="Generations recorded.", examples=[12])
     backlog: int = Field(..., ge=0, description="Events not yet delivered to the remote log.",
                          examples=[0])
+    dead_letters: int = Field(0, ge=0, description="Events that failed delivery too often; kept "
+                              "locally, requeued with `python -m eventlog.requeue`.", examples=[0])
+    delivered: int = Field(0, ge=0, description="Events delivered since start-up.", examples=[40])
+    last_error: str | None = Field(None, description="The last delivery failure.",
+                                   examples=[None])
 
 
 class HealthResponse(BaseModel):

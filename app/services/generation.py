@@ -12,12 +12,11 @@ from typing import Any
 from fastapi import HTTPException, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from app.core.config import Settings
 from app.schemas.common import GenerateRequest
-from app.services.events import EventStore, GenerationRecord
-from app.services.models import LoadedModel, ModelBank
-from app.services.runner import InferenceRunner, Overloaded
+from app.services.context import Services, check_consent
+from app.services.runner import Overloaded
 from beatengine.errors import UnsupportedRequest
+from eventlog.store import GenerationRecord
 
 
 @dataclass
@@ -39,21 +38,13 @@ def _overloaded(exc: Overloaded) -> HTTPException:
                          headers={"Retry-After": "1"})
 
 
-def check_consent(request: GenerateRequest | Any) -> None:
-    """403 unless the user accepted the terms; called before anything is generated or stored."""
-    if not request.consent.terms_accepted:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            "consent.terms_accepted is false: the user has not accepted the terms, "
-                            "so nothing was generated or stored")
-
-
-async def generate(role: str, request: GenerateRequest, store: EventStore, models: ModelBank,
-                   runner: InferenceRunner, settings: Settings,
-                   build: Callable[[LoadedModel, int], Built]) -> Response:
+async def generate(role: str, request: GenerateRequest, svc: Services, subject: str | None,
+                   build: Callable[[Any, int], Built]) -> Response:
     """Consent, capacity, daily-limit reservation, generation off the loop, event log, and the
-    JSON body of `GenerationResponse`."""
+    JSON body of `GenerationResponse`. `build(model, seed)` makes the variations."""
     started = time.perf_counter()
-    check_consent(request)
+    store, models, runner, settings = svc.store, svc.models, svc.runner, svc.settings
+    await check_consent(request.consent, subject, svc)
     model = models.get(role)
     if model is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -87,8 +78,10 @@ async def generate(role: str, request: GenerateRequest, store: EventStore, model
         raise
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     await run_in_threadpool(store.complete_generation, GenerationRecord(
-        id=gid, user_id=user, role=role, params=built.params, seed=seed, model_name=role,
-        model_version=model.version, consent=request.consent.model_dump(), latency_ms=latency_ms))
+        id=gid, user_id=user, role=role, request=request.model_dump(mode="json", exclude={"consent"}),
+        params=built.params, seed=seed, model_name=role, model_version=model.version,
+        consent=request.consent.model_dump(), latency_ms=latency_ms))
+    svc.committed()
     body = {"generation_id": gid, "role": role, "model": {"name": role, "version": model.version},
             "seed": seed, "params": built.params, "variations": built.variations,
             "latency_ms": latency_ms}

@@ -5,7 +5,6 @@ import base64
 import numpy as np
 
 from app.schemas.harmony import ROLE_REGISTER, BasslineRequest, ChordsRequest, DrumsRef, LineRequest
-from app.services.events import EventStore
 from app.services.generation import Built
 from app.services.models import ModelBank
 from beatengine import instruments
@@ -19,6 +18,7 @@ from beatengine.harmony.progression import Span, chords_out, parse_items, spans_
 from beatengine.harmony.voicing import GENRE_VOICING
 from beatengine.midi_io import Note, Song, Track, write_midi
 from beatengine.theory import Key, infer_key, parse_key
+from eventlog.store import EventStore
 
 KICK_NOTES = (35, 36)
 

@@ -1,0 +1,132 @@
+"""POST /feedback, /preferences and /uploads/midi: what users do with the engine's output."""
+
+import base64
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import ServicesDep
+from app.core.auth import SubjectDep
+from app.schemas.common import Consent
+from app.schemas.events import (
+    MATERIAL_ROLES,
+    EventRecorded,
+    FeedbackRequest,
+    PreferencesRequest,
+    UploadResponse,
+)
+from app.services.context import check_consent
+from beatengine.genres import GENRE_NAMES
+from beatengine.midi_summary import InvalidMidi, summarize_midi
+from eventlog.store import iso, new_id
+
+router = APIRouter(tags=["logging"])
+
+ERRORS = {401: {"description": "Missing or invalid access token (verified-user mode)"},
+          403: {"description": "Consent refused, or another user's data"},
+          422: {"description": "Malformed input"}}
+
+
+@router.post("/feedback", status_code=201, responses={**ERRORS, 404: {
+    "description": "No such generation"}})
+async def feedback(req: FeedbackRequest, svc: ServicesDep, subject: SubjectDep) -> EventRecorded:
+    """The user accepted or rejected a variation of one of their generations."""
+    await check_consent(req.consent, subject, svc)
+    gid = str(req.generation_id)
+    rec = await run_in_threadpool(svc.store.get_generation, gid)
+    if rec is None or rec["status"] != "done":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no generation {gid}")
+    if rec["user_id"] != req.consent.user_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"generation {gid} belongs to another user")
+    if req.variation >= rec["params"].get("variations", 1):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"generation {gid} has {rec['params'].get('variations', 1)} "
+                            f"variation(s); there is no variation {req.variation}")
+    row = {"event_id": new_id(), "user_id": req.consent.user_id, "generation_id": gid,
+           "variation": req.variation, "accepted": req.accepted, "reason": req.reason,
+           "created_at": iso()}
+    await run_in_threadpool(svc.store.add, ("feedback", row))
+    svc.committed()
+    return EventRecorded(event_id=row["event_id"])
+
+
+@router.post("/preferences", status_code=201, responses=ERRORS)
+async def preferences(req: PreferencesRequest, svc: ServicesDep, subject: SubjectDep
+                      ) -> EventRecorded:
+    """The user's genres, favourite first (the latest event is their current choice)."""
+    await check_consent(req.consent, subject, svc)
+    row = {"event_id": new_id(), "user_id": req.consent.user_id, "genres": req.genres,
+           "created_at": iso()}
+    await run_in_threadpool(svc.store.add, ("genre_preferences", row))
+    svc.committed()
+    return EventRecorded(event_id=row["event_id"])
+
+
+def parse_consent(text: str) -> Consent:
+    """The multipart `consent` field: JSON text of the consent object (422 saying what is wrong)."""
+    try:
+        return Consent.model_validate_json(text)
+    except ValidationError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [
+            {**{k: e[k] for k in ("type", "msg") if k in e},
+             "loc": ["body", "consent", *e.get("loc", ())]} for e in exc.errors()]) from exc
+
+
+async def read_limited(file: UploadFile, limit: int) -> bytes:
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"the MIDI file is larger than the {limit} bytes accepted")
+    return data
+
+
+def summarize_or_422(data: bytes, what: str = "file") -> dict:
+    try:
+        summary = summarize_midi(data)
+    except InvalidMidi as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{what}: {exc}") from exc
+    return summary
+
+
+@router.post("/uploads/midi", responses={**ERRORS, 413: {"description": "File too large"}})
+async def upload_midi(
+    svc: ServicesDep, subject: SubjectDep,
+    file: Annotated[UploadFile, File(description="A Standard MIDI File (.mid).")],
+    consent: Annotated[str, Form(description="The consent object as JSON text.",
+                                 examples=['{"user_id": "u_123", "terms_version": "2026-01", '
+                                           '"terms_accepted": true, "training_opt_in": false}'])],
+    role: Annotated[str | None, Form(description="What part the file is (training label).",
+                                     json_schema_extra={"enum": list(MATERIAL_ROLES)})] = None,
+    genre: Annotated[str | None, Form(description="Its genre (training label).",
+                                      json_schema_extra={"enum": list(GENRE_NAMES)})] = None,
+) -> UploadResponse:
+    """Parse a MIDI file and say what is in it. With `training_opt_in` the file is also kept as
+    training material; without it only the upload event (size, hash, summary) is logged."""
+    c = parse_consent(consent)
+    if role is not None and role not in MATERIAL_ROLES:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"role must be one of {', '.join(MATERIAL_ROLES)}")
+    if genre is not None and genre not in GENRE_NAMES:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown genre {genre!r}")
+    await check_consent(c, subject, svc)
+    data = await read_limited(file, svc.settings.MAX_UPLOAD_BYTES)
+    summary = await run_in_threadpool(summarize_or_422, data)
+    upload_id, now, sha = new_id(), iso(), hashlib.sha256(data).hexdigest()
+    rows = [("midi_uploads", {
+        "event_id": upload_id, "user_id": c.user_id, "filename": (file.filename or "")[:255],
+        "size_bytes": len(data), "sha256": sha, "summary": summary,
+        "training_opt_in": c.training_opt_in, "created_at": now})]
+    if c.training_opt_in:
+        all_drums = bool(summary["tracks"]) and all(t["is_drum"] for t in summary["tracks"])
+        rows.append(("training_items", {
+            "event_id": new_id(), "user_id": c.user_id, "upload_id": upload_id,
+            "source": "upload", "role": role or ("drums" if all_drums else None),
+            "genre": genre, "midi_base64": base64.b64encode(data).decode("ascii"),
+            "sha256": sha, "training_opt_in": True, "created_at": now}))
+    await run_in_threadpool(svc.store.add, *rows)
+    svc.committed()
+    return UploadResponse(upload_id=upload_id, summary=summary,
+                          stored_for_training=c.training_opt_in)

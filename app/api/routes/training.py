@@ -1,0 +1,114 @@
+"""POST /training/batch (material a user approves for training) and
+DELETE /users/{user_id}/training-data (consent withdrawn)."""
+
+import base64
+import binascii
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, status
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import ServicesDep
+from app.api.routes.events import ERRORS, summarize_or_422
+from app.core.auth import SubjectDep, ensure_same_user
+from app.schemas.events import (
+    BatchAccepted,
+    GenerationItem,
+    MidiItem,
+    TrainingBatchRequest,
+    WithdrawalResponse,
+)
+from app.services.context import Services, check_consent
+from app.services.roles import regenerate
+from app.services.runner import Overloaded
+from beatengine.errors import UnsupportedRequest
+from eventlog.store import iso, new_id
+
+router = APIRouter(tags=["training"])
+
+
+def _midi_item(i: int, item: MidiItem, limit: int) -> tuple[bytes, dict]:
+    try:
+        data = base64.b64decode(item.midi_base64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"items[{i}].midi_base64 is not valid base64") from exc
+    if len(data) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"items[{i}]: the MIDI file is larger than the {limit} bytes accepted")
+    summary = summarize_or_422(data, f"items[{i}]")
+    if summary["notes"] == 0:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"items[{i}]: no notes")
+    return data, {"source": "midi", "role": item.role, "genre": item.genre}
+
+
+async def _generation_item(i: int, item: GenerationItem, user_id: str, svc: Services
+                           ) -> tuple[bytes, dict]:
+    gid = str(item.generation_id)
+    rec = await run_in_threadpool(svc.store.get_generation, gid)
+    if rec is None or rec["status"] != "done":
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"items[{i}]: no generation {gid}")
+    if rec["user_id"] != user_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"items[{i}]: generation {gid} belongs to another user")
+    try:
+        variation = await svc.runner.run(
+            lambda: regenerate(rec, item.variation, svc.models, svc.store))
+    except UnsupportedRequest as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"items[{i}]: {exc}") from exc
+    except Overloaded as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}",
+                            headers={"Retry-After": "1"}) from exc
+    return base64.b64decode(variation["midi_base64"]), {
+        "source": "generation", "role": rec["role"], "genre": rec["params"].get("genre"),
+        "generation_id": gid, "variation": item.variation}
+
+
+@router.post("/training/batch", status_code=202, responses={
+    **ERRORS, 413: {"description": "An item is too large"},
+    503: {"description": "Overloaded (making a generation item again)"}})
+async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: SubjectDep
+                         ) -> BatchAccepted:
+    """Material the user approves for training: 403 without `training_opt_in`. Every item is
+    checked first (valid MIDI; a generation of this same user, made again from its request and
+    seed); then all are stored together, or none."""
+    await check_consent(req.consent, subject, svc)
+    if not req.consent.training_opt_in:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "consent.training_opt_in is false: nothing was stored for training")
+    user = req.consent.user_id
+    materials = []
+    for i, item in enumerate(req.items):
+        if isinstance(item, MidiItem):
+            materials.append(await run_in_threadpool(_midi_item, i, item,
+                                                     svc.settings.MAX_UPLOAD_BYTES))
+        else:
+            materials.append(await _generation_item(i, item, user, svc))
+    batch_id, now = new_id(), iso()
+    rows = [("training_batches", {"event_id": batch_id, "user_id": user,
+                                  "item_count": len(materials), "created_at": now})]
+    rows += [("training_items", {
+        "event_id": new_id(), "user_id": user, "batch_id": batch_id, **labels,
+        "midi_base64": base64.b64encode(data).decode("ascii"),
+        "sha256": hashlib.sha256(data).hexdigest(), "training_opt_in": True, "created_at": now})
+        for data, labels in materials]
+    await run_in_threadpool(svc.store.add, *rows)
+    svc.committed()
+    return BatchAccepted(batch_id=batch_id, accepted=len(materials))
+
+
+@router.delete("/users/{user_id}/training-data", responses={
+    401: ERRORS[401], 403: {"description": "Another user's data"}})
+async def withdraw_training_data(
+    user_id: Annotated[str, Path(min_length=1, max_length=128, description="The DAW user's id.",
+                                 examples=["u_123"])],
+    svc: ServicesDep, subject: SubjectDep,
+) -> WithdrawalResponse:
+    """Withdraw consent to training: the user's material leaves the training tables (locally and
+    in the remote log), every later training run excludes it, and a consent event is recorded.
+    The user must opt in again before anything new is kept."""
+    ensure_same_user(subject, user_id)
+    removed = await run_in_threadpool(svc.store.withdraw, user_id)
+    svc.committed()
+    return WithdrawalResponse(user_id=user_id, **removed)

@@ -1,0 +1,44 @@
+"""The objects the lifespan makes once, and the consent check every consent-carrying request
+passes before anything is generated or stored."""
+
+from dataclasses import dataclass
+
+from fastapi import HTTPException, status
+from starlette.concurrency import run_in_threadpool
+
+from app.core.auth import ensure_same_user
+from app.core.config import Settings
+from app.schemas.common import Consent
+from app.services.models import ModelBank
+from app.services.runner import InferenceRunner
+from eventlog.outbox import OutboxWorker
+from eventlog.store import EventStore
+
+
+@dataclass
+class Services:
+    """What the lifespan makes once: settings, the event store and its delivery worker (None
+    without a remote), the models and the inference runner."""
+    settings: Settings
+    store: EventStore
+    models: ModelBank
+    runner: InferenceRunner
+    outbox: OutboxWorker | None = None
+
+    def committed(self) -> None:
+        """An event was committed locally: wake the delivery worker."""
+        if self.outbox is not None:
+            self.outbox.wake()
+
+
+async def check_consent(consent: Consent, subject: str | None, svc: Services) -> None:
+    """Before anything is generated or stored: the signed-in user is the consent's user (403), the
+    terms are accepted (403), and a change of the user's consent is on record."""
+    ensure_same_user(subject, consent.user_id, field="consent.user_id")
+    if not consent.terms_accepted:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "consent.terms_accepted is false: the user has not accepted the terms, "
+                            "so nothing was generated or stored")
+    if await run_in_threadpool(svc.store.note_consent, consent.user_id, consent.terms_version,
+                               consent.training_opt_in):
+        svc.committed()

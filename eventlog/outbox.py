@@ -1,0 +1,168 @@
+"""The delivery worker: takes due events from the local outbox, oldest first, and delivers them to
+the remote log with idempotent upserts.
+
+- A run of consecutive events for one table goes in one request (`OUTBOX_BATCH` at most).
+- The remote unreachable (`RemoteUnavailable`): the events tried count an attempt and wait out a
+  jittered exponential backoff; the worker stops the pass (the rest would fail the same way) and
+  sleeps until the next event is due. Nothing else is tried meanwhile, so an outage only spends the
+  attempts of the events at the head of the queue.
+- A batch the remote refuses (`RemoteRejected`) is split into single events, so one bad row cannot
+  hold back the others; a refused single event backs off like any failure.
+- After `max_attempts` an event is dead-lettered: kept locally, counted in /health and the metrics,
+  and requeued with `python -m eventlog.requeue`.
+- State lives in SQLite, so a restart resumes where it stopped; an event delivered just before a
+  crash is sent again and the remote ignores the duplicate `event_id`.
+"""
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from eventlog.remote import Remote, RemoteRejected, RemoteUnavailable
+from eventlog.store import EventStore, OutboxEvent, backoff_s
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OutboxPolicy:
+    max_attempts: int = 20
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 900.0
+    batch: int = 200
+    poll_s: float = 2.0
+
+
+@dataclass
+class DeliveryStats:
+    delivered: int = 0
+    failures: int = 0
+    dead_lettered: int = 0
+    last_error: str | None = None
+    last_delivery_at: float | None = None
+    by_table: dict[str, int] = field(default_factory=dict)
+
+
+def runs(events: list[OutboxEvent], limit: int) -> list[list[OutboxEvent]]:
+    """Consecutive events with the same op and table, at most `limit` each; a withdrawal alone."""
+    out: list[list[OutboxEvent]] = []
+    for e in events:
+        last = out[-1] if out else None
+        if (last and e.op == "upsert" and last[0].op == "upsert" and last[0].table == e.table
+                and len(last) < limit):
+            last.append(e)
+        else:
+            out.append([e])
+    return out
+
+
+class OutboxWorker:
+    def __init__(self, store: EventStore, remote: Remote, policy: OutboxPolicy):
+        self.store, self.remote, self.policy = store, remote, policy
+        self.stats = DeliveryStats()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._down_streak = 0        # consecutive passes that found the remote unavailable
+        self._paused_until = 0.0     # no delivery before this (time.time()) while it is down
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox")
+
+    def wake(self) -> None:
+        """A new event was committed: deliver it now rather than at the next poll."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug here must not end delivery for the process's lifetime
+                log.exception("outbox pass failed")
+            await self._sleep()
+
+    async def _sleep(self) -> None:
+        pause = self._paused_until - time.time()
+        if pause > 0:  # the remote is down: new events must not wake us into hammering it
+            await asyncio.sleep(pause)
+            return
+        next_due = await asyncio.to_thread(self.store.next_due)
+        wait = self.policy.poll_s
+        if next_due is not None:
+            wait = min(wait, max(0.0, next_due - time.time()))
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+        except TimeoutError:
+            pass
+
+    async def deliver_due(self) -> int:
+        """One pass over the due events; how many were delivered."""
+        delivered = 0
+        while time.time() >= self._paused_until:
+            events = await asyncio.to_thread(self.store.due_events, time.time(),
+                                             self.policy.batch * 4)
+            if not events:
+                return delivered
+            for run in runs(events, self.policy.batch):
+                ok = await self._deliver(run)
+                if ok is None:  # remote down: stop the pass, wait for the backoff
+                    return delivered
+                delivered += ok
+        return delivered
+
+    async def _deliver(self, run: list[OutboxEvent]) -> int | None:
+        """Delivered count, or None when the remote is unavailable."""
+        try:
+            await self._send(run)
+        except RemoteUnavailable as exc:
+            await self._failed(run, f"unavailable: {exc}")
+            p = self.policy
+            self._down_streak += 1
+            self._paused_until = time.time() + backoff_s(self._down_streak, p.backoff_base_s,
+                                                         p.backoff_cap_s)
+            return None
+        except RemoteRejected as exc:
+            if len(run) == 1:
+                await self._failed(run, f"rejected: {exc}")
+                return 0
+            delivered = 0
+            for e in run:  # find the bad row(s); the rest go through
+                ok = await self._deliver([e])
+                if ok is None:
+                    return None
+                delivered += ok
+            return delivered
+        self._down_streak = 0
+        await asyncio.to_thread(self.store.mark_delivered, [e.seq for e in run])
+        self.stats.delivered += len(run)
+        self.stats.by_table[run[0].table] = self.stats.by_table.get(run[0].table, 0) + len(run)
+        self.stats.last_delivery_at = time.time()
+        return len(run)
+
+    async def _send(self, run: list[OutboxEvent]) -> None:
+        first = run[0]
+        if first.op == "withdraw":
+            await self.remote.withdraw(first.payload["user_id"], first.payload["before"])
+        else:
+            await self.remote.upsert(first.table, [e.payload for e in run])
+
+    async def _failed(self, run: list[OutboxEvent], error: str) -> None:
+        p = self.policy
+        self.stats.failures += len(run)
+        self.stats.last_error = error
+        dead = await asyncio.to_thread(self.store.mark_failed, run, error, time.time(),
+                                       p.max_attempts, p.backoff_base_s, p.backoff_cap_s)
+        self.stats.dead_lettered += dead
+        log.warning("outbox: %d event(s) for %s not delivered (%s)%s", len(run), run[0].table,
+                    error, f"; {dead} dead-lettered" if dead else "")

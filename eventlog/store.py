@@ -1,0 +1,288 @@
+"""The local event store (SQLite, WAL) and its outbox.
+
+Every event is committed here first, with a client-made `event_id`. When a remote log is configured
+the same transaction puts the row in the `outbox`, and `eventlog.outbox.OutboxWorker` delivers it;
+without one (the embedded default) nothing is queued. The per-user daily count behind
+`LEGAL_GENERATION_LIMIT` is read from here, so a restart does not reset it: a generation is first
+*reserved* (checked against the limit and inserted as pending in one transaction), then completed,
+or released if it fails, so concurrent requests of one user never overshoot the limit.
+"""
+
+import json
+import random
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eventlog.schema import BOOL_COLUMNS, JSON_COLUMNS, MATERIAL_TABLES, SQLITE_SCHEMA, TABLES
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def iso(now: datetime | None = None) -> str:
+    """UTC, microseconds, one fixed format: the text sorts in time order (SQLite compares text)."""
+    return (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def utc_day(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+@dataclass
+class GenerationRecord:
+    id: str
+    user_id: str
+    role: str
+    request: dict
+    params: dict
+    seed: int
+    model_name: str
+    model_version: str
+    consent: dict
+    latency_ms: float
+
+
+@dataclass
+class OutboxEvent:
+    seq: int
+    event_id: str
+    op: str        # "upsert" | "withdraw"
+    table: str
+    payload: dict  # the row (upsert) or {"user_id", "before"} (withdraw)
+    attempts: int
+
+
+def backoff_s(attempts: int, base_s: float, cap_s: float) -> float:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempts-1))]."""
+    return random.uniform(0, min(cap_s, base_s * 2 ** max(0, attempts - 1)))
+
+
+def _to_sqlite(column: str, value: Any) -> Any:
+    if column in JSON_COLUMNS and value is not None:
+        return json.dumps(value)
+    if column in BOOL_COLUMNS and value is not None:
+        return int(bool(value))
+    return value
+
+
+def _from_sqlite(column: str, value: Any) -> Any:
+    if column in JSON_COLUMNS and value is not None:
+        return json.loads(value)
+    if column in BOOL_COLUMNS and value is not None:
+        return bool(value)
+    return value
+
+
+class EventStore:
+    """One connection guarded by a lock: calls come from worker threads."""
+
+    def __init__(self, path: Path, outbox: bool = False):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.outbox = path, outbox
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._upgrade()
+        self._db.executescript(SQLITE_SCHEMA)
+
+    def _upgrade(self) -> None:
+        """Stores made before the outbox existed named the generation id `id`."""
+        cols = [r[1] for r in self._db.execute("PRAGMA table_info(generations)")]
+        if "id" in cols and "event_id" not in cols:
+            self._db.executescript("ALTER TABLE generations RENAME COLUMN id TO event_id; "
+                                   "ALTER TABLE generations ADD COLUMN request TEXT;")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, args: Iterable = ()) -> list[dict]:
+        with self._lock:
+            cur = self._db.execute(sql, tuple(args))
+            cols = [c[0] for c in cur.description]
+            rows = cur.fetchall()
+        return [{c: _from_sqlite(c, v) for c, v in zip(cols, r, strict=True)} for r in rows]
+
+    def _insert(self, db: sqlite3.Connection, table: str, row: dict) -> None:
+        """The row locally and, with a remote, in the outbox: call inside one transaction."""
+        cols = [c for c in TABLES[table] if c in row]
+        db.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                   [_to_sqlite(c, row[c]) for c in cols])
+        self._enqueue(db, "upsert", table, row)
+
+    def _enqueue(self, db: sqlite3.Connection, op: str, table: str, payload: dict) -> None:
+        if self.outbox:
+            db.execute("INSERT INTO outbox (event_id, op, tbl, user_id, payload, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       (payload.get("event_id", new_id()), op, table, payload["user_id"],
+                        json.dumps(payload), iso()))
+
+    # --- generations and the daily limit -------------------------------------------------------
+
+    def reserve_generation(self, user_id: str, role: str, limit: int, now: datetime) -> str | None:
+        gid = new_id()
+        day = utc_day(now)
+        with self._transaction() as db:
+            (count,) = db.execute("SELECT COUNT(*) FROM generations WHERE user_id = ? AND day = ?",
+                                  (user_id, day)).fetchone()
+            if count >= limit:
+                return None
+            db.execute("INSERT INTO generations (event_id, user_id, role, status, day, created_at) "
+                       "VALUES (?, ?, ?, 'pending', ?, ?)", (gid, user_id, role, day, iso(now)))
+        return gid
+
+    def complete_generation(self, r: GenerationRecord) -> None:
+        with self._transaction() as db:
+            (created_at,) = db.execute("SELECT created_at FROM generations WHERE event_id = ?",
+                                       (r.id,)).fetchone()
+            row = {"event_id": r.id, "user_id": r.user_id, "role": r.role, "request": r.request,
+                   "params": r.params, "seed": r.seed, "model_name": r.model_name,
+                   "model_version": r.model_version, "consent": r.consent,
+                   "latency_ms": r.latency_ms, "created_at": created_at}
+            cols = [c for c in TABLES["generations"] if c not in ("event_id", "user_id", "role",
+                                                                  "created_at")]
+            db.execute(f"UPDATE generations SET status = 'done', "
+                       f"{', '.join(c + ' = ?' for c in cols)} WHERE event_id = ?",
+                       [_to_sqlite(c, row[c]) for c in cols] + [r.id])
+            self._enqueue(db, "upsert", "generations", row)
+
+    def release_generation(self, generation_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM generations WHERE event_id = ? AND status = 'pending'",
+                       (generation_id,))
+
+    def get_generation(self, generation_id: str) -> dict | None:
+        rows = self._query("SELECT * FROM generations WHERE event_id = ?", (generation_id,))
+        return rows[0] if rows else None
+
+    # --- the other events ------------------------------------------------------------------------
+
+    def add(self, *rows: tuple[str, dict]) -> None:
+        """(table, row) pairs, committed together (a batch and its items, an upload and its
+        material). Each row needs event_id, user_id and created_at."""
+        with self._transaction() as db:
+            for table, row in rows:
+                self._insert(db, table, row)
+
+    def note_consent(self, user_id: str, terms_version: str, training_opt_in: bool,
+                     now: datetime | None = None) -> bool:
+        """Record a consent event when the user's terms version or opt-in differs from the
+        latest one on record; True when one was recorded."""
+        with self._transaction() as db:
+            last = db.execute("SELECT terms_version, training_opt_in FROM consent_events "
+                              "WHERE user_id = ? ORDER BY created_at DESC LIMIT 1",
+                              (user_id,)).fetchone()
+            if last is not None and (last[0], bool(last[1])) == (terms_version, training_opt_in):
+                return False
+            self._insert(db, "consent_events", {
+                "event_id": new_id(), "user_id": user_id, "kind": "consent",
+                "terms_version": terms_version, "terms_accepted": True,
+                "training_opt_in": training_opt_in, "created_at": iso(now)})
+        return True
+
+    def withdraw(self, user_id: str, now: datetime | None = None) -> dict:
+        """Consent to training withdrawn: the user's material leaves the training tables (here,
+        from the outbox, and, through a queued delete, from the remote), and a withdrawal consent
+        event is recorded, so later requests must opt in again before anything is kept."""
+        at = iso(now)
+        with self._transaction() as db:
+            removed = {t: db.execute(f"DELETE FROM {t} WHERE user_id = ?", (user_id,)).rowcount
+                       for t in MATERIAL_TABLES}
+            placeholders = ", ".join("?" * len(MATERIAL_TABLES))
+            db.execute(f"DELETE FROM outbox WHERE user_id = ? AND op = 'upsert' AND tbl IN "
+                       f"({placeholders})", (user_id, *MATERIAL_TABLES))
+            last = db.execute("SELECT terms_version FROM consent_events WHERE user_id = ? "
+                              "ORDER BY created_at DESC LIMIT 1", (user_id,)).fetchone()
+            self._enqueue(db, "withdraw", "training_items", {"user_id": user_id, "before": at})
+            event_id = new_id()
+            self._insert(db, "consent_events", {
+                "event_id": event_id, "user_id": user_id, "kind": "withdrawal",
+                "terms_version": last[0] if last else None, "terms_accepted": None,
+                "training_opt_in": False, "created_at": at})
+        return {"removed_items": removed["training_items"],
+                "removed_batches": removed["training_batches"], "consent_event_id": event_id}
+
+    def rows(self, table: str, user_id: str | None = None) -> list[dict]:
+        """A table's rows (one user's), oldest first: for tests and audits."""
+        assert table in TABLES
+        where, args = ("WHERE user_id = ?", (user_id,)) if user_id is not None else ("", ())
+        rows = self._query(f"SELECT * FROM {table} {where} ORDER BY created_at", args)
+        return [{c: r[c] for c in TABLES[table]} for r in rows]
+
+    def training_material(self, role: str | None = None) -> list[dict]:
+        """User material training may use: only through the opt-in view."""
+        where, args = ("WHERE role = ?", (role,)) if role else ("", ())
+        return self._query(f"SELECT * FROM training_material {where} ORDER BY created_at", args)
+
+    # --- the outbox --------------------------------------------------------------------------------
+
+    def due_events(self, now_ts: float, limit: int) -> list[OutboxEvent]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, event_id, op, tbl, payload, attempts FROM outbox WHERE state = "
+                "'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?", (now_ts, limit)
+            ).fetchall()
+        return [OutboxEvent(s, e, op, t, json.loads(p), a) for s, e, op, t, p, a in rows]
+
+    def next_due(self) -> float | None:
+        with self._lock:
+            (ts,) = self._db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE state = "
+                                     "'pending'").fetchone()
+        return ts
+
+    def mark_delivered(self, seqs: list[int]) -> None:
+        with self._transaction() as db:
+            db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
+
+    def mark_failed(self, events: list[OutboxEvent], error: str, now_ts: float,
+                    max_attempts: int, base_s: float, cap_s: float) -> int:
+        """One more attempt each: retried after a jittered exponential backoff, or dead-lettered
+        after `max_attempts`. Returns how many went dead."""
+        dead = 0
+        with self._transaction() as db:
+            for e in events:
+                attempts = e.attempts + 1
+                state = "dead" if attempts >= max_attempts else "pending"
+                dead += state == "dead"
+                db.execute("UPDATE outbox SET attempts = ?, state = ?, next_attempt_at = ?, "
+                           "last_error = ? WHERE seq = ?",
+                           (attempts, state, now_ts + backoff_s(attempts, base_s, cap_s),
+                            error[:500], e.seq))
+        return dead
+
+    def requeue_dead(self) -> int:
+        """Dead letters back to pending with a fresh attempt count (after the cause is fixed)."""
+        with self._transaction() as db:
+            return db.execute("UPDATE outbox SET state = 'pending', attempts = 0, "
+                              "next_attempt_at = 0 WHERE state = 'dead'").rowcount
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self._lock:
+            counts = dict(self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+        return {"backlog": counts.get("pending", 0), "dead_letters": counts.get("dead", 0)}
+
+    def describe(self) -> dict:
+        with self._lock:
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM generations WHERE status = 'done'").fetchone()
+        return {"path": str(self.path), "generations": count, **self.outbox_counts()}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
