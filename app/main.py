@@ -2,6 +2,7 @@
 
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.services.models import ModelBank
 from app.services.remote_log import open_remote, outbox_policy
 from app.services.runner import InferenceRunner
 from eventlog.outbox import OutboxWorker
+from eventlog.remote import Remote
 from eventlog.store import EventStore
 
 log = logging.getLogger("app")
@@ -79,7 +81,10 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None,
+               open_remote_log: Callable[[Settings], Awaitable[Remote | None]] = open_remote
+               ) -> FastAPI:
+    """The app; `open_remote_log` opens the remote event log (tests pass one with a fake transport)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -91,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("LOCAL MODE: no SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL is set, so "
                         "requests are not authenticated and consent.user_id is taken as sent; "
                         "serve on 127.0.0.1 only (the default of scripts/run.sh)")
-        remote = await open_remote(settings)
+        remote = await open_remote_log(settings)
         store = EventStore(settings.DATA_DIR / "events.sqlite3", outbox=remote is not None)
         models = ModelBank(settings.MODEL_DIR)
         models.load_all()

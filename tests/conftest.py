@@ -61,3 +61,20 @@ def harmony_models(tmp_path_factory) -> Path:
 
 def decode_midi(variation: dict) -> mido.MidiFile:
     return mido.MidiFile(file=io.BytesIO(base64.b64decode(variation["midi_base64"])))
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh database on the real PostgreSQL, with supabase/migrations applied (skips, saying
+    why, where no PostgreSQL can be had)."""
+    from eventlog.migrate import migrate
+    from tests.postgres_fixtures import create_database, drop_database, server_url, with_database
+
+    server = server_url()
+    name = create_database(server)
+    url = with_database(server, name)
+    migrate(url)
+    try:
+        yield url
+    finally:
+        drop_database(server, name)

@@ -11,6 +11,7 @@ import pytest
 
 from eventlog.remote import RemoteRejected, RemoteUnavailable
 from eventlog.supabase_remote import SupabaseRemote
+from tests.fake_postgrest import FakePostgrest
 
 URL = "https://proj.supabase.co"
 KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"  # opaque, not a JWT: must be sent as is
@@ -25,40 +26,6 @@ ROWS = [
      "consent": {"training_opt_in": True}, "latency_ms": None,
      "created_at": "2026-11-27T10:00:01+00:00"},
 ]
-
-
-class FakePostgrest:
-    """Records every request; answers with `respond(request)` if given, else behaves like
-    PostgREST over an in-memory store keyed by event_id."""
-
-    def __init__(self, respond: Callable[[httpx.Request], httpx.Response] | None = None) -> None:
-        self.respond = respond
-        self.requests: list[httpx.Request] = []
-        self.tables: dict[str, dict[str, dict[str, Any]]] = {}
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.respond is not None:
-            return self.respond(request)
-        table = self.tables.setdefault(request.url.path.removeprefix("/rest/v1/"), {})
-        if request.method == "POST":
-            ignore = "resolution=ignore-duplicates" in request.headers.get("prefer", "")
-            for row in json.loads(request.content):
-                if row["event_id"] in table:
-                    if ignore:
-                        continue  # ON CONFLICT (event_id) DO NOTHING
-                    return httpx.Response(409, json={"code": "23505", "message": "duplicate key"})
-                table[row["event_id"]] = row
-            return httpx.Response(201)
-        if request.method == "DELETE":
-            # Only the two filters withdraw uses; `+` in a query string is a space, as in PostgREST.
-            user = request.url.params["user_id"].removeprefix("eq.")
-            before = request.url.params["created_at"].removeprefix("lte.")
-            for event_id, row in list(table.items()):
-                if row["user_id"] == user and row["created_at"] <= before:
-                    del table[event_id]
-            return httpx.Response(204)
-        return httpx.Response(405)
 
 
 def run(fake: FakePostgrest, use: Callable[[SupabaseRemote], Awaitable[Any]]) -> Any:

@@ -1,0 +1,176 @@
+"""The local store's outbox and the delivery worker: backoff, dead letters, resume after a restart."""
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from eventlog.outbox import OutboxPolicy, OutboxWorker, runs
+from eventlog.remote import RemoteRejected, RemoteUnavailable
+from eventlog.store import EventStore, backoff_s, iso, new_id
+
+FAST = OutboxPolicy(max_attempts=3, backoff_base_s=0.001, backoff_cap_s=0.002, batch=50,
+                    poll_s=0.01)
+
+
+class MemoryRemote:
+    """A remote that keeps rows by event_id (like ON CONFLICT DO NOTHING) and can be made to fail."""
+    name = "memory"
+
+    def __init__(self):
+        self.tables: dict[str, dict[str, dict]] = {}
+        self.down = False
+        self.reject: set[str] = set()  # event_ids it refuses
+        self.requests = 0
+        self.withdrawals: list[tuple[str, str]] = []
+
+    async def upsert(self, table, rows):
+        self.requests += 1
+        if self.down:
+            raise RemoteUnavailable("connection refused")
+        if any(r["event_id"] in self.reject for r in rows):
+            raise RemoteRejected("bad row")
+        for r in rows:
+            self.tables.setdefault(table, {}).setdefault(r["event_id"], r)
+
+    async def withdraw(self, user_id, before):
+        if self.down:
+            raise RemoteUnavailable("connection refused")
+        self.withdrawals.append((user_id, before))
+        for t in ("training_items", "training_batches"):
+            for k, r in list(self.tables.get(t, {}).items()):
+                if r["user_id"] == user_id and r["created_at"] <= before:
+                    del self.tables[t][k]
+
+    async def close(self):
+        pass
+
+
+def _pref(user: str = "u1") -> dict:
+    return {"event_id": new_id(), "user_id": user, "genres": ["house"], "created_at": iso()}
+
+
+def _deliver(store: EventStore, remote: MemoryRemote, policy: OutboxPolicy = FAST) -> int:
+    return asyncio.run(OutboxWorker(store, remote, policy).deliver_due())
+
+
+def test_without_a_remote_nothing_is_queued(tmp_path: Path):
+    store = EventStore(tmp_path / "e.sqlite3", outbox=False)
+    store.add(("genre_preferences", _pref()))
+    assert store.outbox_counts() == {"backlog": 0, "dead_letters": 0}
+    assert len(store.rows("genre_preferences")) == 1
+
+
+def test_events_are_delivered_in_batches_and_leave_the_outbox(tmp_path: Path):
+    store, remote = EventStore(tmp_path / "e.sqlite3", outbox=True), MemoryRemote()
+    rows = [_pref() for _ in range(120)]
+    for r in rows:
+        store.add(("genre_preferences", r))
+    assert store.outbox_counts()["backlog"] == 120
+    assert _deliver(store, remote) == 120
+    assert remote.requests == 3  # batches of 50
+    assert remote.tables["genre_preferences"] == {r["event_id"]: r for r in rows}
+    assert store.outbox_counts() == {"backlog": 0, "dead_letters": 0}
+
+
+def test_runs_group_consecutive_rows_of_one_table():
+    from eventlog.store import OutboxEvent
+
+    evs = [OutboxEvent(i, str(i), op, t, {}, 0) for i, (op, t) in enumerate(
+        [("upsert", "a"), ("upsert", "a"), ("upsert", "b"), ("withdraw", "training_items"),
+         ("upsert", "a")])]
+    assert [[e.seq for e in r] for r in runs(evs, 10)] == [[0, 1], [2], [3], [4]]
+
+
+def test_remote_down_backs_off_only_the_head_and_keeps_everything(tmp_path: Path):
+    store, remote = EventStore(tmp_path / "e.sqlite3", outbox=True), MemoryRemote()
+    for _ in range(120):
+        store.add(("genre_preferences", _pref()))
+    remote.down = True
+    policy = OutboxPolicy(max_attempts=100, backoff_base_s=0.05, backoff_cap_s=0.05, batch=50)
+    worker = OutboxWorker(store, remote, policy)
+    assert asyncio.run(worker.deliver_due()) == 0
+    assert remote.requests == 1  # stopped the pass at the first failure
+    attempts = [a for (a,) in sqlite3.connect(tmp_path / "e.sqlite3").execute(
+        "SELECT attempts FROM outbox ORDER BY seq")]
+    assert attempts == [1] * 50 + [0] * 70
+    remote.down = False
+    asyncio.run(asyncio.sleep(0.06))
+    assert asyncio.run(worker.deliver_due()) == 120
+    assert len(remote.tables["genre_preferences"]) == 120
+
+
+def test_a_rejected_row_is_isolated_and_dead_lettered_after_max_attempts(tmp_path: Path):
+    store, remote = EventStore(tmp_path / "e.sqlite3", outbox=True), MemoryRemote()
+    rows = [_pref() for _ in range(5)]
+    for r in rows:
+        store.add(("genre_preferences", r))
+    remote.reject = {rows[2]["event_id"]}
+    assert _deliver(store, remote) == 4  # the others go through at once
+    for _ in range(5):
+        asyncio.run(asyncio.sleep(0.003))
+        _deliver(store, remote)
+    assert store.outbox_counts() == {"backlog": 0, "dead_letters": 1}
+    remote.reject = set()
+    assert store.requeue_dead() == 1
+    assert _deliver(store, remote) == 1
+    assert len(remote.tables["genre_preferences"]) == 5
+
+
+def test_backoff_grows_exponentially_with_full_jitter():
+    samples = [backoff_s(n, 1.0, 900.0) for n in range(1, 12) for _ in range(200)]
+    assert all(0 <= s <= 900 for s in samples)
+    assert max(backoff_s(3, 1.0, 900.0) for _ in range(200)) <= 4.0
+    assert max(backoff_s(12, 1.0, 900.0) for _ in range(200)) > 400  # near the cap, jittered
+
+
+def test_a_restart_resumes_and_redelivery_is_harmless(tmp_path: Path):
+    path = tmp_path / "e.sqlite3"
+    store, remote = EventStore(path, outbox=True), MemoryRemote()
+    rows = [_pref() for _ in range(10)]
+    for r in rows:
+        store.add(("genre_preferences", r))
+    # Deliver, but "crash" before the outbox rows are deleted: the next process sends them again.
+    asyncio.run(remote.upsert("genre_preferences", rows[:4]))
+    store.close()
+    store = EventStore(path, outbox=True)
+    assert store.outbox_counts()["backlog"] == 10
+    assert _deliver(store, remote) == 10
+    assert sorted(remote.tables["genre_preferences"]) == sorted(r["event_id"] for r in rows)
+
+
+def test_withdrawal_purges_queued_material_and_deletes_it_remotely(tmp_path: Path):
+    store, remote = EventStore(tmp_path / "e.sqlite3", outbox=True), MemoryRemote()
+    delivered = {"event_id": new_id(), "user_id": "u1", "source": "midi", "midi_base64": "x",
+                 "sha256": "s", "training_opt_in": True, "created_at": iso()}
+    store.add(("training_items", delivered))
+    _deliver(store, remote)
+    queued = {**delivered, "event_id": new_id(), "created_at": iso()}
+    store.add(("training_items", queued), ("training_batches", {
+        "event_id": new_id(), "user_id": "u1", "item_count": 1, "created_at": iso()}))
+    out = store.withdraw("u1")
+    assert out["removed_items"] == 2 and out["removed_batches"] == 1
+    assert store.rows("training_items", "u1") == []
+    _deliver(store, remote)
+    assert remote.tables["training_items"] == {}  # the delivered one deleted, the queued never sent
+    assert [e["kind"] for e in remote.tables["consent_events"].values()] == ["withdrawal"]
+
+
+def test_the_worker_task_delivers_as_events_arrive(tmp_path: Path):
+    store, remote = EventStore(tmp_path / "e.sqlite3", outbox=True), MemoryRemote()
+
+    async def main():
+        worker = OutboxWorker(store, remote, FAST)
+        worker.start()
+        for _ in range(20):
+            store.add(("genre_preferences", _pref()))
+            worker.wake()
+            await asyncio.sleep(0.005)
+        for _ in range(100):
+            if store.outbox_counts()["backlog"] == 0:
+                break
+            await asyncio.sleep(0.01)
+        await worker.stop()
+        return worker.stats.delivered
+
+    assert asyncio.run(main()) == 20
+    assert len(remote.tables["genre_preferences"]) == 20
