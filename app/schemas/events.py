@@ -3,10 +3,10 @@
 
 import base64
 import binascii
-from typing import Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from app.schemas.common import Consent
 from beatengine.genres import GENRE_NAMES
@@ -84,11 +84,22 @@ class GenerationItem(BaseModel):
     variation: int = Field(0, ge=0, le=7, description="Which variation of it.", examples=[0])
 
 
+def _item_kind(value: Any) -> str:
+    """Items with a generation_id are generation references, all others files: a 422 then speaks
+    of the one kind the client meant instead of both."""
+    has_id = "generation_id" in value if isinstance(value, dict) else hasattr(value, "generation_id")
+    return "generation" if has_id else "midi"
+
+
+TrainingItem = Annotated[Annotated[MidiItem, Tag("midi")] | Annotated[GenerationItem, Tag("generation")],
+                         Discriminator(_item_kind)]
+
+
 class TrainingBatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     consent: Consent
-    items: list[MidiItem | GenerationItem] = Field(
+    items: list[TrainingItem] = Field(
         ..., min_length=1, max_length=MAX_BATCH_ITEMS, description="Material the user approves "
         "for training: MIDI files, or variations of their own generations.",
         examples=[[{"generation_id": "0b9f7c1e-8d55-4bb8-9a8c-3c0f3c7f1d2a", "variation": 0}]])
