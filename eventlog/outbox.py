@@ -1,7 +1,8 @@
 """The delivery worker: takes due events from the local outbox, oldest first, and delivers them to
 the remote log with idempotent upserts.
 
-- A run of consecutive events for one table goes in one request (`OUTBOX_BATCH` at most).
+- Due events of one table go in one request (`OUTBOX_BATCH` at most); a withdrawal of consent
+  keeps its place in the order (`runs`).
 - The remote unreachable (`RemoteUnavailable`): the events tried count an attempt and wait out a
   jittered exponential backoff; the worker stops the pass (the rest would fail the same way) and
   sleeps until the next event is due. Nothing else is tried meanwhile, so an outage only spends the
@@ -45,15 +46,26 @@ class DeliveryStats:
 
 
 def runs(events: list[OutboxEvent], limit: int) -> list[list[OutboxEvent]]:
-    """Consecutive events with the same op and table, at most `limit` each; a withdrawal alone."""
+    """Upserts grouped by table (at most `limit` each), oldest group first. The tables have no
+    foreign keys, so upserts need no order among themselves; a withdrawal does: it goes alone,
+    after everything queued before it and before everything queued after it."""
     out: list[list[OutboxEvent]] = []
+    segment: dict[str, list[list[OutboxEvent]]] = {}
+
+    def flush() -> None:
+        out.extend(group for groups in segment.values() for group in groups)
+        segment.clear()
+
     for e in events:
-        last = out[-1] if out else None
-        if (last and e.op == "upsert" and last[0].op == "upsert" and last[0].table == e.table
-                and len(last) < limit):
-            last.append(e)
-        else:
+        if e.op != "upsert":
+            flush()
             out.append([e])
+            continue
+        groups = segment.setdefault(e.table, [[]])
+        if len(groups[-1]) >= limit:
+            groups.append([])
+        groups[-1].append(e)
+    flush()
     return out
 
 

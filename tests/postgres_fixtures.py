@@ -91,6 +91,8 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            for s in (client, upstream):  # no Nagle delay on small protocol messages
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._open += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):

@@ -72,13 +72,13 @@ def test_events_are_delivered_in_batches_and_leave_the_outbox(tmp_path: Path):
     assert store.outbox_counts() == {"backlog": 0, "dead_letters": 0}
 
 
-def test_runs_group_consecutive_rows_of_one_table():
+def test_runs_group_by_table_but_keep_a_withdrawal_in_its_place():
     from eventlog.store import OutboxEvent
 
     evs = [OutboxEvent(i, str(i), op, t, {}, 0) for i, (op, t) in enumerate(
-        [("upsert", "a"), ("upsert", "a"), ("upsert", "b"), ("withdraw", "training_items"),
-         ("upsert", "a")])]
-    assert [[e.seq for e in r] for r in runs(evs, 10)] == [[0, 1], [2], [3], [4]]
+        [("upsert", "a"), ("upsert", "b"), ("upsert", "a"), ("upsert", "a"),
+         ("withdraw", "training_items"), ("upsert", "a"), ("upsert", "b")])]
+    assert [[e.seq for e in r] for r in runs(evs, 2)] == [[0, 2], [3], [1], [4], [5], [6]]
 
 
 def test_remote_down_backs_off_only_the_head_and_keeps_everything(tmp_path: Path):
