@@ -155,3 +155,17 @@ def test_unreachable_is_unavailable_and_the_connection_comes_back(pg_url):
     with psycopg.connect(pg_url) as conn:
         (n,) = conn.execute("SELECT count(*) FROM genre_preferences").fetchone()
     assert n == 2
+
+
+def test_training_reads_remote_material_only_through_the_opt_in_view(pg_url):
+    from eventlog.material import read_material
+
+    a, b = _uid(), _uid()
+    _upsert(pg_url, "training_items", [_item(a, iso()), _item(b, iso())])
+    _upsert(pg_url, "consent_events", [_consent(a, True, "2026-11-01T00:00:00+00:00"),
+                                       _consent(b, True, "2026-11-01T00:00:00+00:00"),
+                                       _consent(b, False, "2026-11-03T00:00:00+00:00",
+                                                kind="withdrawal")])
+    got = read_material(pg_url, "drums")
+    assert [(m.user_id, m.genre, m.midi) for m in got] == [(a, "trap", b"MThd")]
+    assert read_material(pg_url, "melody") == []

@@ -6,6 +6,8 @@ Sources, each labelled with a project genre:
   into 8-bar windows (hop 4 bars); each short fill clip is spliced after 3 bars of a beat by the same
   drummer in the same style, so the model learns how grooves run into fills;
 - MIDI a user drops in `user_dir/<genre>/*.mid` (any General MIDI drum part on channel 10);
+- drum material the service's users offered for training (`event_log`: the service's SQLite file
+  or a Postgres URL), read only through the opt-in view (`eventlog.material`);
 - the project's style rules (`beatengine.drums.style_rules`) for genres the data lacks.
 
 `python -m training.data_pipeline --config training/configs/local.json` prints what it finds.
@@ -25,6 +27,7 @@ from beatengine.drums import vocab as V
 from beatengine.drums.grid import DrumGrid, quantize
 from beatengine.genres import GENRE_INDEX, gmd_style_to_genre
 from beatengine.midi_io import DRUM_CHANNEL, read_midi
+from eventlog.material import read_material
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +138,34 @@ def load_user_dir(user_dir: Path) -> list[Example]:
     return out
 
 
+def _event_log(cfg: dict, root: Path) -> str:
+    """The config's `event_log`: a Postgres URL as is, a SQLite path relative to `root`."""
+    source = str(cfg["event_log"])
+    return source if source.startswith(("postgres://", "postgresql://")) else str(root / source)
+
+
+def load_event_material(source: str) -> list[Example]:
+    """Drum material users opted in to (uploads and batches), as 8-bar windows; one item in ten
+    (by its id, so it stays put as material comes and goes) is kept for validation."""
+    out: list[Example] = []
+    for m in read_material(source, "drums"):
+        if m.genre not in GENRE_INDEX:
+            log.warning("skipping user material %s: no genre label", m.event_id)
+            continue
+        try:
+            loaded = load_midi_grid(m.midi)
+        except ValueError as exc:
+            log.warning("skipping user material %s: %s", m.event_id, exc)
+            continue
+        if loaded is None:
+            continue
+        grid, bpm = loaded
+        split = "validation" if int(m.event_id.replace("-", "")[-4:], 16) % 10 == 9 else "train"
+        out += [Example(w, m.genre, bpm, "user", split, f"event:{m.event_id}")
+                for w in windows(grid)]
+    return out
+
+
 def rule_examples(per_genre: int, rng: np.random.Generator) -> list[Example]:
     """Rule-made 8-bar grooves for every rule genre: mostly 4/4, some 3/4 and 6/8."""
     out: list[Example] = []
@@ -156,6 +187,8 @@ def collect_examples(cfg: dict, root: Path = Path(".")) -> list[Example]:
     if gmd_dir is not None and (gmd_dir / "info.csv").is_file():
         examples += load_gmd(gmd_dir, rng)
     examples += load_user_dir(user_dir)
+    if cfg.get("event_log"):
+        examples += load_event_material(_event_log(cfg, root))
     if not examples:
         raise NoTrainingData(
             f"No drum MIDI found. Put the Groove MIDI Dataset at {gmd_dir} (with its info.csv), "
@@ -176,6 +209,9 @@ def fingerprint(cfg: dict, root: Path = Path(".")) -> list:
     if user_dir.is_dir():
         out += sorted([str(p), p.stat().st_size, p.stat().st_mtime]
                       for p in user_dir.rglob("*") if p.is_file())
+    if cfg.get("event_log"):  # what users offered (or withdrew) changes the data
+        out.append(["event_log", sorted(m.event_id for m in read_material(
+            _event_log(cfg, root), "drums"))])
     return out
 
 
