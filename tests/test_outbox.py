@@ -174,3 +174,26 @@ def test_the_worker_task_delivers_as_events_arrive(tmp_path: Path):
 
     assert asyncio.run(main()) == 20
     assert len(remote.tables["genre_preferences"]) == 20
+
+
+def test_requeue_cli_and_stores_from_before_the_outbox(tmp_path: Path, capsys):
+    from eventlog.requeue import main
+
+    # A store written by the first release: the generation id column was called `id`.
+    old = sqlite3.connect(tmp_path / "events.sqlite3")
+    old.executescript("CREATE TABLE generations (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, "
+                      "role TEXT NOT NULL, status TEXT NOT NULL, day TEXT NOT NULL, created_at "
+                      "TEXT NOT NULL, params TEXT, seed INTEGER, model_name TEXT, model_version "
+                      "TEXT, consent TEXT, latency_ms REAL); INSERT INTO generations VALUES "
+                      "('g1', 'u1', 'drums', 'done', '2026-11-01', '2026-11-01T00:00:00', "
+                      "'{\"bars\": 2}', 1, 'drums', '1.0.0', '{}', 3.0);")
+    old.commit()
+    old.close()
+    store = EventStore(tmp_path / "events.sqlite3", outbox=True)
+    assert store.get_generation("g1")["params"] == {"bars": 2}
+    store.add(("genre_preferences", _pref()))
+    store.mark_failed(store.due_events(1e12, 10), "boom", 0, 1, 1, 1)
+    assert store.outbox_counts() == {"backlog": 0, "dead_letters": 1}
+    assert main([str(tmp_path)]) == 0
+    assert "requeued 1" in capsys.readouterr().out
+    assert store.outbox_counts() == {"backlog": 1, "dead_letters": 0}
