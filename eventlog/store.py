@@ -135,10 +135,16 @@ class EventStore:
 
     # --- generations and the daily limit -------------------------------------------------------
 
-    def reserve_generation(self, user_id: str, role: str, limit: int, now: datetime) -> str | None:
+    def reserve_generation(self, user_id: str, role: str, limit: int, now: datetime,
+                           terms_version: str | None = None, training_opt_in: bool = False
+                           ) -> str | None:
+        """A pending generation within the daily limit, or None; with `terms_version`, a change
+        of the user's consent is recorded in the same transaction (one commit per request)."""
         gid = new_id()
         day = utc_day(now)
         with self._transaction() as db:
+            if terms_version is not None:
+                self._note_consent(db, user_id, terms_version, training_opt_in, now)
             (count,) = db.execute("SELECT COUNT(*) FROM generations WHERE user_id = ? AND day = ?",
                                   (user_id, day)).fetchone()
             if count >= limit:
@@ -185,15 +191,19 @@ class EventStore:
         """Record a consent event when the user's terms version or opt-in differs from the
         latest one on record; True when one was recorded."""
         with self._transaction() as db:
-            last = db.execute("SELECT terms_version, training_opt_in FROM consent_events "
-                              "WHERE user_id = ? ORDER BY created_at DESC LIMIT 1",
-                              (user_id,)).fetchone()
-            if last is not None and (last[0], bool(last[1])) == (terms_version, training_opt_in):
-                return False
-            self._insert(db, "consent_events", {
-                "event_id": new_id(), "user_id": user_id, "kind": "consent",
-                "terms_version": terms_version, "terms_accepted": True,
-                "training_opt_in": training_opt_in, "created_at": iso(now)})
+            return self._note_consent(db, user_id, terms_version, training_opt_in, now)
+
+    def _note_consent(self, db: sqlite3.Connection, user_id: str, terms_version: str,
+                      training_opt_in: bool, now: datetime | None) -> bool:
+        last = db.execute("SELECT terms_version, training_opt_in FROM consent_events "
+                          "WHERE user_id = ? ORDER BY created_at DESC LIMIT 1",
+                          (user_id,)).fetchone()
+        if last is not None and (last[0], bool(last[1])) == (terms_version, training_opt_in):
+            return False
+        self._insert(db, "consent_events", {
+            "event_id": new_id(), "user_id": user_id, "kind": "consent",
+            "terms_version": terms_version, "terms_accepted": True,
+            "training_opt_in": training_opt_in, "created_at": iso(now)})
         return True
 
     def withdraw(self, user_id: str, now: datetime | None = None) -> dict:

@@ -31,14 +31,19 @@ class Services:
             self.outbox.wake()
 
 
-async def check_consent(consent: Consent, subject: str | None, svc: Services) -> None:
-    """Before anything is generated or stored: the signed-in user is the consent's user (403), the
-    terms are accepted (403), and a change of the user's consent is on record."""
+def refuse_without_consent(consent: Consent, subject: str | None) -> None:
+    """403 unless the signed-in user is the consent's user and the terms are accepted: checked
+    before anything is generated or stored."""
     ensure_same_user(subject, consent.user_id, field="consent.user_id")
     if not consent.terms_accepted:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "consent.terms_accepted is false: the user has not accepted the terms, "
                             "so nothing was generated or stored")
+
+
+async def check_consent(consent: Consent, subject: str | None, svc: Services) -> None:
+    """`refuse_without_consent`, then a change of the user's consent goes on record."""
+    refuse_without_consent(consent, subject)
     if await run_in_threadpool(svc.store.note_consent, consent.user_id, consent.terms_version,
                                consent.training_opt_in):
         svc.committed()

@@ -13,7 +13,7 @@ from fastapi import HTTPException, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from app.schemas.common import GenerateRequest
-from app.services.context import Services, check_consent
+from app.services.context import Services, refuse_without_consent
 from app.services.runner import Overloaded
 from beatengine.errors import UnsupportedRequest
 from eventlog.store import GenerationRecord
@@ -44,7 +44,7 @@ async def generate(role: str, request: GenerateRequest, svc: Services, subject: 
     JSON body of `GenerationResponse`. `build(model, seed)` makes the variations."""
     started = time.perf_counter()
     store, models, runner, settings = svc.store, svc.models, svc.runner, svc.settings
-    await check_consent(request.consent, subject, svc)
+    refuse_without_consent(request.consent, subject)
     model = models.get(role)
     if model is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -58,7 +58,8 @@ async def generate(role: str, request: GenerateRequest, svc: Services, subject: 
     now = datetime.now(UTC)
     user = request.consent.user_id
     gid = await run_in_threadpool(store.reserve_generation, user, role,
-                                  settings.LEGAL_GENERATION_LIMIT, now)
+                                  settings.LEGAL_GENERATION_LIMIT, now, request.consent.terms_version,
+                                  request.consent.training_opt_in)
     if gid is None:
         retry = seconds_to_utc_midnight(now)
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
