@@ -295,3 +295,25 @@ def test_verified_users_only_act_as_themselves(tmp_path):
                         headers={"Authorization": f"Bearer {token('u_test')}"}).status_code == 200
         assert c.get("/health").status_code == 200  # public state needs no token
         assert len(c.app.state.services.store.rows("generations")) == 1
+
+
+def test_every_roles_generation_is_made_again_exactly_for_training(client):
+    drums_gen = drums(client, OPT_IN)
+    requests = {
+        "chords": {"key": "D dorian", "complexity": 0.8},
+        "bassline": {"chords": ["Am7", {"symbol": "F", "beats": 2}, "G"],
+                     "drums": {"generation_id": drums_gen["generation_id"]}},
+        "melody": {"key": "F# minor", "density": 0.7},
+        "arrangement": {"sections": [{"name": "intro", "bars": 2, "energy": 0.3},
+                                     {"name": "drop", "bars": 2, "energy": 1.0}]},
+    }
+    gens = {role: client.post(f"/generate/{role}", json={"consent": OPT_IN, "seed": 11,
+                                                         "variations": 2, **body}).json()
+            for role, body in requests.items()}
+    items = [{"generation_id": g["generation_id"], "variation": 1} for g in gens.values()]
+    r = client.post("/training/batch", json={"consent": OPT_IN, "items": items})
+    assert r.status_code == 202, r.text
+    stored = client.app.state.services.store.training_material()
+    assert [i["role"] for i in stored] == list(requests)
+    for item, gen in zip(stored, gens.values(), strict=True):
+        assert item["midi_base64"] == gen["variations"][1]["midi_base64"], item["role"]
