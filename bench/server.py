@@ -14,10 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CONSENT = {"user_id": "bench", "terms_version": "2026-01", "terms_accepted": True}
 
 
-def start_server(port: int) -> subprocess.Popen:
-    """`uvicorn app.main:app` on the shipped checkpoints with a throw-away event store."""
+def start_server(port: int, **env_vars: str) -> subprocess.Popen:
+    """`uvicorn app.main:app` on the shipped checkpoints with a throw-away event store (and any
+    further settings, e.g. DATABASE_URL)."""
     env = {**os.environ, "DATA_DIR": tempfile.mkdtemp(prefix="bench-"),
-           "LEGAL_GENERATION_LIMIT": "1000000", "MODEL_DIR": str(ROOT / "models")}
+           "LEGAL_GENERATION_LIMIT": "1000000", "MODEL_DIR": str(ROOT / "models"), **env_vars}
     return subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
                              "--log-level", "warning"], cwd=ROOT, env=env)
 
