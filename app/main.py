@@ -65,9 +65,12 @@ class BodySizeLimit:
 
 
 def _json_safe(value: Any) -> Any:
-    """Non-finite numbers (NaN, Infinity, 1e999 parse as floats) cannot be written as JSON."""
+    """Non-finite numbers (NaN, Infinity, 1e999 parse as floats) and lone surrogates cannot be
+    written as JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
+    if isinstance(value, str):  # a lone surrogate ("\ud800") cannot be written as UTF-8
+        return value.encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

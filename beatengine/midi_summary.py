@@ -20,6 +20,20 @@ def _key_signature_name(key: str) -> str:
 
 def summarize_midi(data: bytes) -> dict:
     """The parsed summary of a Standard MIDI File; raises InvalidMidi saying what is wrong."""
+    try:
+        return _summarize(data)
+    except InvalidMidi:
+        raise
+    except Exception as exc:  # whatever else a hostile file trips: still the file's fault
+        raise InvalidMidi(f"unreadable MIDI file: {type(exc).__name__}: {exc}") from exc
+
+
+def _clean(text: str) -> str:
+    """Track names often come NUL-padded from hardware sequencers."""
+    return "".join(ch for ch in text if ch >= " " and ch != "\x7f").strip()
+
+
+def _summarize(data: bytes) -> dict:
     if not data.startswith(b"MThd"):
         raise InvalidMidi("not a Standard MIDI File (it does not start with the MThd header)")
     try:
@@ -29,12 +43,14 @@ def summarize_midi(data: bytes) -> dict:
         raise InvalidMidi(f"damaged MIDI file: {type(exc).__name__}: {exc}") from exc
     if mid.type == 2:
         raise InvalidMidi("MIDI type 2 (independent sequences) is not supported")
+    if mid.ticks_per_beat <= 0:
+        raise InvalidMidi("SMPTE time division is not supported: the file needs ticks per beat")
     tracks, key_signature = [], None
     for i, track in enumerate(mid.tracks):
         name, channels, program, notes, pitches = "", set(), None, 0, []
         for msg in track:
             if msg.type == "track_name" and not name:
-                name = msg.name.strip()
+                name = _clean(msg.name)
             elif msg.type == "key_signature" and key_signature is None:
                 key_signature = _key_signature_name(msg.key)
             elif msg.type == "program_change" and program is None:
@@ -51,6 +67,8 @@ def summarize_midi(data: bytes) -> dict:
     pitched = [n for ch, ns in parsed.notes_by_channel.items() if ch != DRUM_CHANNEL for n in ns]
     estimated = ks_key(pitched)
     num, _, den = parsed.time_signature.partition("/")
+    if int(num) <= 0 or int(den) <= 0:
+        raise InvalidMidi(f"time signature {parsed.time_signature} is not a metre")
     bar = int(num) * 4 / int(den)  # quarter-note beats per bar (6/8: 3)
     return {
         "format": mid.type, "ticks_per_beat": mid.ticks_per_beat, "tracks": tracks,

@@ -9,8 +9,10 @@ the remote log with idempotent upserts.
   attempts of the events at the head of the queue.
 - A batch the remote refuses (`RemoteRejected`) is split into single events, so one bad row cannot
   hold back the others; a refused single event backs off like any failure.
-- After `max_attempts` an event is dead-lettered: kept locally, counted in /health and the metrics,
-  and requeued with `python -m eventlog.requeue`.
+- A row the remote refuses `max_attempts` times is dead-lettered: kept locally, counted in /health
+  and the metrics, and requeued with `python -m eventlog.requeue`. An outage never dead-letters
+  (the rows are fine and wait, retried at most `backoff_cap_s` apart), nor does anything about
+  consent (withdrawals and consent events).
 - State lives in SQLite, so a restart resumes where it stopped; an event delivered just before a
   crash is sent again and the remote ignores the duplicate `event_id`.
 """
@@ -138,7 +140,7 @@ class OutboxWorker:
         try:
             await self._send(run)
         except RemoteUnavailable as exc:
-            await self._failed(run, f"unavailable: {exc}")
+            await self._failed(run, "unavailable", exc, rejected=False)
             p = self.policy
             self._down_streak += 1
             self._paused_until = time.time() + backoff_s(self._down_streak, p.backoff_base_s,
@@ -146,7 +148,7 @@ class OutboxWorker:
             return None
         except RemoteRejected as exc:
             if len(run) == 1:
-                await self._failed(run, f"rejected: {exc}")
+                await self._failed(run, "rejected", exc, rejected=True)
                 return 0
             delivered = 0
             for e in run:  # find the bad row(s); the rest go through
@@ -169,12 +171,18 @@ class OutboxWorker:
         else:
             await self.remote.upsert(first.table, [e.payload for e in run])
 
-    async def _failed(self, run: list[OutboxEvent], error: str) -> None:
+    async def _failed(self, run: list[OutboxEvent], kind: str, exc: Exception,
+                      rejected: bool) -> None:
         p = self.policy
+        error = f"{kind}: {exc}"
         self.stats.failures += len(run)
-        self.stats.last_error = error
+        # /health is public: it shows what failed, not the message (which can hold row content or
+        # connection details); the full text is in the outbox row and the log.
+        cause = getattr(exc.__cause__, "sqlstate", None) or type(exc.__cause__ or exc).__name__
+        self.stats.last_error = f"{kind} ({cause}) delivering to {run[0].table}"
         dead = await asyncio.to_thread(self.store.mark_failed, run, error, time.time(),
-                                       p.max_attempts, p.backoff_base_s, p.backoff_cap_s)
+                                       p.max_attempts, p.backoff_base_s, p.backoff_cap_s,
+                                       rejected)
         self.stats.dead_lettered += dead
         log.warning("outbox: %d event(s) for %s not delivered (%s)%s", len(run), run[0].table,
                     error, f"; {dead} dead-lettered" if dead else "")

@@ -23,6 +23,11 @@ from typing import Any
 from eventlog.schema import BOOL_COLUMNS, JSON_COLUMNS, MATERIAL_TABLES, SQLITE_SCHEMA, TABLES
 
 
+class NotOptedIn(Exception):
+    """Training material for a user whose latest consent is not an opt-in (it was withdrawn while
+    the request ran, say): nothing of the request is stored."""
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -41,8 +46,8 @@ class GenerationRecord:
     id: str
     user_id: str
     role: str
-    request: dict
-    params: dict
+    request: dict | None  # as sent, consent excluded; kept only with training_opt_in (it can hold
+    params: dict          # the user's own notes), so that the generation can be made again
     seed: int
     model_name: str
     model_version: str
@@ -63,6 +68,19 @@ class OutboxEvent:
 def backoff_s(attempts: int, base_s: float, cap_s: float) -> float:
     """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempts-1))]."""
     return random.uniform(0, min(cap_s, base_s * 2 ** max(0, attempts - 1)))
+
+
+def storable(value: Any) -> Any:
+    """Text every backend keeps as sent: Postgres refuses NUL in text and jsonb, and UTF-8 has no
+    lone surrogates. Cleaned before the local commit, so the remote gets exactly the local row
+    (a row it could never take would only end as a dead letter)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    return value
 
 
 def _to_sqlite(column: str, value: Any) -> Any:
@@ -121,10 +139,23 @@ class EventStore:
 
     def _insert(self, db: sqlite3.Connection, table: str, row: dict) -> None:
         """The row locally and, with a remote, in the outbox: call inside one transaction."""
+        row = storable(row)
+        if table == "training_items":
+            self._require_opt_in(db, row["user_id"])
         cols = [c for c in TABLES[table] if c in row]
         db.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                    [_to_sqlite(c, row[c]) for c in cols])
         self._enqueue(db, "upsert", table, row)
+
+    @staticmethod
+    def _require_opt_in(db: sqlite3.Connection, user_id: str) -> None:
+        """Material is stored only while the user's latest consent event is an opt-in: checked in
+        the transaction that stores it, so a withdrawal can never be overtaken by a request that
+        was already running."""
+        last = db.execute("SELECT kind, training_opt_in FROM consent_events WHERE user_id = ? "
+                          "ORDER BY created_at DESC LIMIT 1", (user_id,)).fetchone()
+        if last is None or last[0] != "consent" or not last[1]:
+            raise NotOptedIn(f"user {user_id!r} has not opted in to training (or withdrew)")
 
     def _enqueue(self, db: sqlite3.Connection, op: str, table: str, payload: dict) -> None:
         if self.outbox:
@@ -157,10 +188,11 @@ class EventStore:
         with self._transaction() as db:
             (created_at,) = db.execute("SELECT created_at FROM generations WHERE event_id = ?",
                                        (r.id,)).fetchone()
-            row = {"event_id": r.id, "user_id": r.user_id, "role": r.role, "request": r.request,
-                   "params": r.params, "seed": r.seed, "model_name": r.model_name,
-                   "model_version": r.model_version, "consent": r.consent,
-                   "latency_ms": r.latency_ms, "created_at": created_at}
+            row = storable({
+                "event_id": r.id, "user_id": r.user_id, "role": r.role, "request": r.request,
+                "params": r.params, "seed": r.seed, "model_name": r.model_name,
+                "model_version": r.model_version, "consent": r.consent,
+                "latency_ms": r.latency_ms, "created_at": created_at})
             cols = [c for c in TABLES["generations"] if c not in ("event_id", "user_id", "role",
                                                                   "created_at")]
             db.execute(f"UPDATE generations SET status = 'done', "
@@ -261,14 +293,18 @@ class EventStore:
             db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
 
     def mark_failed(self, events: list[OutboxEvent], error: str, now_ts: float,
-                    max_attempts: int, base_s: float, cap_s: float) -> int:
-        """One more attempt each: retried after a jittered exponential backoff, or dead-lettered
-        after `max_attempts`. Returns how many went dead."""
+                    max_attempts: int, base_s: float, cap_s: float, rejected: bool = True) -> int:
+        """One more attempt each, retried after a jittered exponential backoff. A row the remote
+        `rejected` `max_attempts` times is dead-lettered; an outage never dead-letters anything
+        (the rows are fine; they wait, at most `cap_s` apart), and neither does anything about
+        consent (a withdrawal and consent events must reach the remote). Returns how many went
+        dead."""
         dead = 0
         with self._transaction() as db:
             for e in events:
                 attempts = e.attempts + 1
-                state = "dead" if attempts >= max_attempts else "pending"
+                may_die = rejected and e.op != "withdraw" and e.table != "consent_events"
+                state = "dead" if may_die and attempts >= max_attempts else "pending"
                 dead += state == "dead"
                 db.execute("UPDATE outbox SET attempts = ?, state = ?, next_attempt_at = ?, "
                            "last_error = ? WHERE seq = ?",

@@ -248,6 +248,12 @@ def test_health_and_metrics_show_the_backlog(tmp_path):
         assert state["backend"] == "postgres" and state["backlog"] == 4  # + 1 consent event
         text = c.get("/metrics").text
         assert 'beatengine_outbox_backlog{backend="postgres"} 4.0' in text
+        for _ in range(100):
+            if (error := c.get("/health").json()["event_store"]["last_error"]):
+                break
+            time.sleep(0.02)
+        # Public: what failed, never the message (connection details, row content).
+        assert error.startswith("unavailable (") and "nobody" not in error
         assert 'beatengine_outbox_dead_letters{backend="postgres"} 0.0' in text
     with make_client(tmp_path / "local") as c:
         assert c.get("/health").json()["event_store"]["backend"] == "sqlite"
@@ -317,3 +323,93 @@ def test_every_roles_generation_is_made_again_exactly_for_training(client):
     assert [i["role"] for i in stored] == list(requests)
     for item, gen in zip(stored, gens.values(), strict=True):
         assert item["midi_base64"] == gen["variations"][1]["midi_base64"], item["role"]
+
+
+def smf(tracks: list[bytes], division: int = 480, fmt: int = 1) -> bytes:
+    """A Standard MIDI File from raw track bodies: for files no library would write."""
+    head = b"MThd" + (6).to_bytes(4, "big") + fmt.to_bytes(2, "big") + len(tracks).to_bytes(
+        2, "big") + division.to_bytes(2, "big")
+    return head + b"".join(b"MTrk" + len(t).to_bytes(4, "big") + t for t in tracks)
+
+
+NOTE = b"\x00\x90\x3c\x40\x60\x80\x3c\x00"
+END = b"\x00\xff\x2f\x00"
+
+
+@pytest.mark.parametrize("data, words", [
+    (smf([b"\x00\xff\x58\x04\x00\x02\x18\x08" + NOTE + END]), "not a metre"),  # 0/4 time
+    (smf([NOTE + END], division=0xE728), "SMPTE"),                            # frames, not beats
+    (smf([NOTE + END], fmt=2), "type 2")])
+def test_odd_midi_files_get_422_and_nothing_is_kept(client, data, words):
+    r = upload(client, data, OPT_IN)
+    assert r.status_code == 422 and words in r.json()["detail"]
+    item = {"midi_base64": base64.b64encode(data).decode(), "role": "drums", "genre": "trap"}
+    r = client.post("/training/batch", json={"consent": OPT_IN, "items": [item]})
+    assert r.status_code == 422 and words in r.json()["detail"]
+    store = client.app.state.services.store
+    assert store.rows("midi_uploads") == [] and store.rows("training_items") == []
+
+
+def test_nul_padded_track_names_and_notes_free_files(client):
+    data = smf([b"\x00\xff\x03\x04ab\x00\x00" + NOTE + END])
+    r = upload(client, data, OPT_IN)
+    assert r.status_code == 200 and r.json()["summary"]["tracks"][0]["name"] == "ab"
+    r = upload(client, smf([END]), OPT_IN)  # valid, but no notes: nothing to learn from
+    assert r.status_code == 200 and r.json()["stored_for_training"] is False
+    assert len(client.app.state.services.store.rows("training_items")) == 1
+
+
+@pytest.mark.parametrize("consent", [
+    {**CONSENT, "user_id": "a\u0000b"}, {**CONSENT, "user_id": "a\nb"},
+    {**CONSENT, "terms_version": "v\u0000"}, {**CONSENT, "training_opt_in": "yes"},
+    {**CONSENT, "terms_accepted": 1}])
+def test_consent_must_be_clean_and_boolean(client, consent):
+    r = client.post("/preferences", json={"consent": consent, "genres": []})
+    assert r.status_code == 422
+    assert client.app.state.services.store.rows("genre_preferences") == []
+
+
+def test_text_no_backend_could_store_is_cleaned_before_it_is_logged(client):
+    gen = drums(client)
+    body = {"consent": CONSENT, "generation_id": gen["generation_id"], "accepted": True,
+            "reason": "too\u0000 busy"}
+    raw = json.dumps(body)  # json.dumps writes NUL as the escape \u0000
+    r = client.post("/feedback", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 201
+    (row,) = client.app.state.services.store.rows("feedback")
+    assert row["reason"] == "too busy"  # Postgres refuses NUL: the remote gets what we keep
+    for bad in (raw.replace("busy", "busy \\ud800"), raw.replace('"u_test"', '"\\ud800"')):
+        r = client.post("/feedback", content=bad, headers={"content-type": "application/json"})
+        assert r.status_code == 422  # a lone surrogate, named, never a 500
+
+
+def test_requests_are_kept_only_with_opt_in_and_batches_refuse_repeats(client):
+    store = client.app.state.services.store
+    plain, opted = drums(client), drums(client, OPT_IN)
+    assert store.get_generation(plain["generation_id"])["request"] is None
+    assert store.get_generation(opted["generation_id"])["request"]["bars"] == 2
+    r = client.post("/training/batch", json={"consent": OPT_IN, "items": [
+        {"generation_id": plain["generation_id"]}]})
+    assert r.status_code == 422 and "midi_base64" in r.json()["detail"]
+    item = {"generation_id": opted["generation_id"], "variation": 0}
+    r = client.post("/training/batch", json={"consent": OPT_IN, "items": [item, item]})
+    assert r.status_code == 422 and "repeat" in r.json()["detail"]
+
+
+def test_a_withdrawal_during_a_running_batch_wins(client, monkeypatch):
+    """Consent is withdrawn while a batch is being checked: the batch stores nothing (409)."""
+    import app.api.routes.training as training_route
+
+    gen = drums(client, OPT_IN)
+    store = client.app.state.services.store
+    real = training_route.regenerate
+
+    def withdraw_meanwhile(*args, **kwargs):
+        store.withdraw("u_test")  # the user's DELETE lands while the batch is in flight
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training_route, "regenerate", withdraw_meanwhile)
+    r = client.post("/training/batch", json={"consent": OPT_IN, "items": [
+        {"generation_id": gen["generation_id"]}]})
+    assert r.status_code == 409 and "withdrawn" in r.json()["detail"]
+    assert store.rows("training_items") == [] and store.rows("training_batches") == []

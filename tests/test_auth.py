@@ -156,10 +156,10 @@ def test_hs256_wrong_issuer(hs_verifier: TokenVerifier) -> None:
     assert "issuer" in rejected(hs_verifier, hs256(iss="https://other.supabase.co/auth/v1"))
 
 
-def test_issuer_required_when_configured_and_skipped_when_none(hs_verifier: TokenVerifier) -> None:
+def test_iss_claim_is_always_required(hs_verifier: TokenVerifier) -> None:
     token = hs256(iss=None)
     assert "'iss'" in rejected(hs_verifier, token)
-    assert TokenVerifier(issuer=None, hs256_secret=SECRET).verify(token)["sub"] == SUB
+    assert "'iss'" in rejected(TokenVerifier(issuer=None, hs256_secret=SECRET), token)
 
 
 def test_hs256_other_secret(hs_verifier: TokenVerifier) -> None:
@@ -452,6 +452,11 @@ def test_settings_local_mode() -> None:
     assert verifier_from_settings(make_settings(SUPABASE_URL="https://proj.supabase.co")) is None
 
 
+def test_settings_refuse_verified_mode_without_an_issuer() -> None:
+    with pytest.raises(ValueError, match="SUPABASE_URL"):
+        verifier_from_settings(make_settings(SUPABASE_JWT_SECRET=SECRET))
+
+
 def test_settings_hs256_only(ec_key: ec.EllipticCurvePrivateKey) -> None:
     verifier = verifier_from_settings(make_settings(SUPABASE_URL="https://proj.supabase.co/",
                                                     SUPABASE_JWT_SECRET=SECRET))
@@ -487,7 +492,8 @@ def test_settings_jwks_http_error(monkeypatch: pytest.MonkeyPatch,
         return httpx.Response(500, request=httpx.Request("GET", target))
 
     monkeypatch.setattr(auth.httpx, "get", fake_get)
-    verifier = verifier_from_settings(make_settings(SUPABASE_JWKS_URL="https://proj.supabase.co/jwks"))
-    assert verifier is not None and verifier.issuer is None
+    verifier = verifier_from_settings(make_settings(SUPABASE_JWKS_URL="https://proj.supabase.co/jwks",
+                                                    SUPABASE_JWT_ISSUER=ISS))
+    assert verifier is not None and verifier.issuer == ISS
     with pytest.raises(SigningKeysUnavailable, match="could not fetch the signing keys: HTTPStatusError"):
         verifier.verify(signed(ec_key, "ES256", "ec-1"))

@@ -4,9 +4,11 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from eventlog.outbox import OutboxPolicy, OutboxWorker, runs
 from eventlog.remote import RemoteRejected, RemoteUnavailable
-from eventlog.store import EventStore, backoff_s, iso, new_id
+from eventlog.store import EventStore, NotOptedIn, backoff_s, iso, new_id
 
 FAST = OutboxPolicy(max_attempts=3, backoff_base_s=0.001, backoff_cap_s=0.002, batch=50,
                     poll_s=0.01)
@@ -140,6 +142,7 @@ def test_a_restart_resumes_and_redelivery_is_harmless(tmp_path: Path):
 
 def test_withdrawal_purges_queued_material_and_deletes_it_remotely(tmp_path: Path):
     store, remote = EventStore(tmp_path / "e.sqlite3", outbox=True), MemoryRemote()
+    store.note_consent("u1", "2026-01", True)
     delivered = {"event_id": new_id(), "user_id": "u1", "source": "midi", "midi_base64": "x",
                  "sha256": "s", "training_opt_in": True, "created_at": iso()}
     store.add(("training_items", delivered))
@@ -152,7 +155,26 @@ def test_withdrawal_purges_queued_material_and_deletes_it_remotely(tmp_path: Pat
     assert store.rows("training_items", "u1") == []
     _deliver(store, remote)
     assert remote.tables["training_items"] == {}  # the delivered one deleted, the queued never sent
-    assert [e["kind"] for e in remote.tables["consent_events"].values()] == ["withdrawal"]
+    assert [e["kind"] for e in remote.tables["consent_events"].values()] == ["consent",
+                                                                             "withdrawal"]
+    with pytest.raises(NotOptedIn):  # a request that was running when consent was withdrawn
+        store.add(("training_items", {**queued, "event_id": new_id()}))
+    store.note_consent("u1", "2026-01", True)  # opting in again
+    store.add(("training_items", {**queued, "event_id": new_id()}))
+
+
+def test_an_outage_or_a_withdrawal_never_dead_letters(tmp_path: Path):
+    store = EventStore(tmp_path / "e.sqlite3", outbox=True)
+    store.add(("genre_preferences", _pref()))
+    store.withdraw("u2")
+    for _ in range(5):  # far more than max_attempts=2, none of them refused rows
+        store.mark_failed(store.due_events(1e12, 10), "down", 0, 2, 0, 0, rejected=False)
+    assert store.outbox_counts() == {"backlog": 3, "dead_letters": 0}
+    for _ in range(3):  # refused: the preference dies, the withdrawal keeps trying
+        store.mark_failed(store.due_events(1e12, 10), "refused", 0, 2, 0, 0, rejected=True)
+    assert store.outbox_counts() == {"backlog": 2, "dead_letters": 1}
+    ops = [e.op for e in store.due_events(1e12, 10)]
+    assert ops == ["withdraw", "upsert"]  # the withdrawal and its consent event
 
 
 def test_the_worker_task_delivers_as_events_arrive(tmp_path: Path):

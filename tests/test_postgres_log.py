@@ -169,3 +169,26 @@ def test_training_reads_remote_material_only_through_the_opt_in_view(pg_url):
     got = read_material(pg_url, "drums")
     assert [(m.user_id, m.genre, m.midi) for m in got] == [(a, "trap", b"MThd")]
     assert read_material(pg_url, "melody") == []
+
+
+def test_material_from_before_a_withdrawal_never_returns_even_before_its_delete(pg_url, tmp_path):
+    """The remote delete a withdrawal queues may arrive after a later opt-in: the view still
+    leaves out everything from before the withdrawal (Postgres and the SQLite store alike)."""
+    from eventlog.material import read_material
+
+    a = _uid()
+    old, new = _item(a, "2026-11-01T00:00:00+00:00"), _item(a, "2026-11-05T00:00:00+00:00")
+    consents = [_consent(a, True, "2026-10-31T00:00:00+00:00"),
+                _consent(a, False, "2026-11-02T00:00:00+00:00", kind="withdrawal"),
+                _consent(a, True, "2026-11-03T00:00:00+00:00")]
+    _upsert(pg_url, "training_items", [old, new])
+    _upsert(pg_url, "consent_events", consents)
+    assert [m.event_id for m in read_material(pg_url, "drums")] == [new["event_id"]]
+    store = EventStore(tmp_path / "events.sqlite3")
+    with store._transaction() as db:  # as delivered rows would land: no checks, any order
+        for table, row in [("consent_events", c) for c in consents] + [
+                ("training_items", old), ("training_items", new)]:
+            cols = list(row)
+            db.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                       f"({', '.join('?' * len(cols))})", [row[c] for c in cols])
+    assert [m["event_id"] for m in store.training_material()] == [new["event_id"]]

@@ -26,7 +26,7 @@ JWKS_MIN_REFETCH_S = 60.0
 # While no keys were ever fetched nothing can be verified, so a failed fetch is retried sooner.
 JWKS_RETRY_AFTER_FAILURE_S = 5.0
 JWKS_FETCH_TIMEOUT_S = 5.0
-REQUIRED_CLAIMS = ["exp", "sub", "aud"]
+REQUIRED_CLAIMS = ["exp", "sub", "aud", "iss"]
 
 # Fixed reasons per PyJWT error: some PyJWT messages quote parts of the token, ours never do.
 _REASONS: list[tuple[type[jwt.PyJWTError], str]] = [
@@ -177,6 +177,9 @@ def verifier_from_settings(settings: Settings) -> TokenVerifier | None:
     jwks_url = settings.SUPABASE_JWKS_URL or None
     if not secret and not jwks_url:
         return None
+    if not settings.jwt_issuer:  # an unchecked issuer would accept any project's tokens
+        raise ValueError("verified users need the token issuer: set SUPABASE_URL (issuer "
+                         "<SUPABASE_URL>/auth/v1) or SUPABASE_JWT_ISSUER")
     return TokenVerifier(issuer=settings.jwt_issuer, hs256_secret=secret or None,
                          jwks=_http_jwks(jwks_url) if jwks_url else None)
 

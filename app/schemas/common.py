@@ -11,15 +11,18 @@ class Consent(BaseModel):
     """Phase 0 consent metadata carried by every request that generates, logs or uploads."""
     model_config = ConfigDict(extra="forbid")
 
-    user_id: str = Field(..., min_length=1, max_length=128, description="The DAW user's id.",
+    # No control characters: an id is compared and stored as is (Postgres refuses NUL outright).
+    user_id: str = Field(..., min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$",
+                         description="The DAW user's id (no control characters).",
                          examples=["u_123"])
-    terms_version: str = Field(..., min_length=1, max_length=64,
+    terms_version: str = Field(..., min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
                                description="Version of the terms the user accepted.",
                                examples=["2026-01"])
-    terms_accepted: bool = Field(..., description="false: the request is refused with 403 and "
-                                 "nothing is generated or stored.", examples=[True])
-    training_opt_in: bool = Field(False, description="Only true lets the user's material reach "
-                                  "training data.", examples=[False])
+    # Strict: consent must be a JSON boolean, never "yes" or 1.
+    terms_accepted: bool = Field(..., strict=True, description="false: the request is refused "
+                                 "with 403 and nothing is generated or stored.", examples=[True])
+    training_opt_in: bool = Field(False, strict=True, description="Only true lets the user's "
+                                  "material reach training data.", examples=[False])
 
 
 class ChordItem(BaseModel):

@@ -12,7 +12,7 @@ from app.schemas.common import Consent
 from app.services.models import ModelBank
 from app.services.runner import InferenceRunner
 from eventlog.outbox import OutboxWorker
-from eventlog.store import EventStore
+from eventlog.store import EventStore, NotOptedIn
 
 
 @dataclass
@@ -47,3 +47,14 @@ async def check_consent(consent: Consent, subject: str | None, svc: Services) ->
     if await run_in_threadpool(svc.store.note_consent, consent.user_id, consent.terms_version,
                                consent.training_opt_in):
         svc.committed()
+
+
+async def store_events(svc: Services, *rows: tuple[str, dict]) -> None:
+    """Commit (table, row) pairs together and wake the delivery worker. 409 when the user withdrew
+    consent to training while the request ran: then nothing of it is stored."""
+    try:
+        await run_in_threadpool(svc.store.add, *rows)
+    except NotOptedIn as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, "consent to training was withdrawn while "
+                            "this request ran; nothing was stored") from exc
+    svc.committed()

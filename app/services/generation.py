@@ -78,10 +78,14 @@ async def generate(role: str, request: GenerateRequest, svc: Services, subject: 
         await run_in_threadpool(store.release_generation, gid)
         raise
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    # The request as sent can hold the user's own notes (a drum part, a progression): it is kept,
+    # to make the generation again as training material, only when the user opted in.
+    kept_request = (request.model_dump(mode="json", exclude={"consent"})
+                    if request.consent.training_opt_in else None)
     await run_in_threadpool(store.complete_generation, GenerationRecord(
-        id=gid, user_id=user, role=role, request=request.model_dump(mode="json", exclude={"consent"}),
-        params=built.params, seed=seed, model_name=role, model_version=model.version,
-        consent=request.consent.model_dump(), latency_ms=latency_ms))
+        id=gid, user_id=user, role=role, request=kept_request, params=built.params, seed=seed,
+        model_name=role, model_version=model.version, consent=request.consent.model_dump(),
+        latency_ms=latency_ms))
     svc.committed()
     body = {"generation_id": gid, "role": role, "model": {"name": role, "version": model.version},
             "seed": seed, "params": built.params, "variations": built.variations,

@@ -15,11 +15,19 @@ async def open_remote(settings: Settings) -> Remote | None:
     only delays delivery."""
     backend = settings.remote_backend
     if backend == "postgres":
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
         from eventlog.postgres_remote import PostgresRemote
 
         if settings.DATABASE_URL is None:
             raise ValueError("EVENT_BACKEND=postgres needs DATABASE_URL")
-        return PostgresRemote(settings.DATABASE_URL.get_secret_value())
+        url = settings.DATABASE_URL.get_secret_value()
+        try:  # a malformed URL is a configuration error: fail now, not as a dead letter per event
+            conninfo_to_dict(url)
+        except psycopg.ProgrammingError:
+            raise ValueError("DATABASE_URL is not a valid Postgres connection string") from None
+        return PostgresRemote(url)
     if backend == "supabase":
         from eventlog.supabase_remote import SupabaseRemote
 

@@ -35,11 +35,13 @@ ROLES: dict[str, tuple[type[GenerateRequest], Builder]] = {
 
 def regenerate(record: dict, variation: int, models: ModelBank, store: EventStore) -> dict:
     """One variation of a logged generation, made again. UnsupportedRequest when that cannot give
-    the same notes (another model version is loaded now, or the record predates stored requests)."""
+    the same notes (another model version is loaded now, or the request was not kept: it is only
+    with training_opt_in)."""
     role, gid = record["role"], record["event_id"]
     if record.get("status") != "done" or not record.get("request"):
-        raise UnsupportedRequest(f"generation {gid} cannot be made again (it has no stored "
-                                 "request); send its midi_base64 instead")
+        raise UnsupportedRequest(f"generation {gid} was made without training_opt_in, so its "
+                                 "request was not kept and it cannot be made again; send its "
+                                 "midi_base64 instead")
     if variation >= record["params"].get("variations", 1):
         raise UnsupportedRequest(f"generation {gid} has {record['params'].get('variations', 1)} "
                                  f"variation(s); there is no variation {variation}")

@@ -124,7 +124,8 @@ create index if not exists training_items_user on public.training_items (user_id
 create index if not exists consent_events_user on public.consent_events (user_id, created_at);
 
 -- The only way training reads user material: items of users whose latest consent event is an
--- opt-in (a withdrawal, or a later request without training_opt_in, excludes them).
+-- opt-in (a withdrawal, or a later request without training_opt_in, excludes them), and never an
+-- item from before a withdrawal, even while the delete that the withdrawal queued is on its way.
 create or replace view public.training_material with (security_invoker = true) as
 select i.*
 from public.training_items i
@@ -135,7 +136,12 @@ where i.training_opt_in
     where c.user_id = i.user_id
     order by c.created_at desc
     limit 1
-  ), false);
+  ), false)
+  and not exists (
+    select 1
+    from public.consent_events w
+    where w.user_id = i.user_id and w.kind = 'withdrawal' and w.created_at >= i.created_at
+  );
 
 -- Row-level security: the service role writes (and bypasses RLS on Supabase); an authenticated
 -- user reads only their own rows; anon gets nothing.

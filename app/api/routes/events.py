@@ -15,10 +15,11 @@ from app.schemas.events import (
     MATERIAL_ROLES,
     EventRecorded,
     FeedbackRequest,
+    MidiSummary,
     PreferencesRequest,
     UploadResponse,
 )
-from app.services.context import check_consent
+from app.services.context import check_consent, store_events
 from beatengine.genres import GENRE_NAMES
 from beatengine.midi_summary import InvalidMidi, summarize_midi
 from eventlog.store import iso, new_id
@@ -48,8 +49,7 @@ async def feedback(req: FeedbackRequest, svc: ServicesDep, subject: SubjectDep) 
     row = {"event_id": new_id(), "user_id": req.consent.user_id, "generation_id": gid,
            "variation": req.variation, "accepted": req.accepted, "reason": req.reason,
            "created_at": iso()}
-    await run_in_threadpool(svc.store.add, ("feedback", row))
-    svc.committed()
+    await store_events(svc, ("feedback", row))
     return EventRecorded(event_id=row["event_id"])
 
 
@@ -60,8 +60,7 @@ async def preferences(req: PreferencesRequest, svc: ServicesDep, subject: Subjec
     await check_consent(req.consent, subject, svc)
     row = {"event_id": new_id(), "user_id": req.consent.user_id, "genres": req.genres,
            "created_at": iso()}
-    await run_in_threadpool(svc.store.add, ("genre_preferences", row))
-    svc.committed()
+    await store_events(svc, ("genre_preferences", row))
     return EventRecorded(event_id=row["event_id"])
 
 
@@ -83,12 +82,11 @@ async def read_limited(file: UploadFile, limit: int) -> bytes:
     return data
 
 
-def summarize_or_422(data: bytes, what: str = "file") -> dict:
+def summarize_or_422(data: bytes, what: str = "file") -> MidiSummary:
     try:
-        summary = summarize_midi(data)
-    except InvalidMidi as exc:
+        return MidiSummary.model_validate(summarize_midi(data))
+    except (InvalidMidi, ValidationError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{what}: {exc}") from exc
-    return summary
 
 
 @router.post("/uploads/midi", responses={**ERRORS, 413: {"description": "File too large"}})
@@ -103,8 +101,9 @@ async def upload_midi(
     genre: Annotated[str | None, Form(description="Its genre (training label).",
                                       json_schema_extra={"enum": list(GENRE_NAMES)})] = None,
 ) -> UploadResponse:
-    """Parse a MIDI file and say what is in it. With `training_opt_in` the file is also kept as
-    training material; without it only the upload event (size, hash, summary) is logged."""
+    """Parse a MIDI file and say what is in it. With `training_opt_in` the file (if it has notes)
+    is also kept as training material; without it only the upload event (size, hash, summary)
+    is logged."""
     c = parse_consent(consent)
     if role is not None and role not in MATERIAL_ROLES:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -115,18 +114,17 @@ async def upload_midi(
     data = await read_limited(file, svc.settings.MAX_UPLOAD_BYTES)
     summary = await run_in_threadpool(summarize_or_422, data)
     upload_id, now, sha = new_id(), iso(), hashlib.sha256(data).hexdigest()
+    keep = c.training_opt_in and summary.notes > 0  # a file without notes teaches nothing
     rows = [("midi_uploads", {
         "event_id": upload_id, "user_id": c.user_id, "filename": (file.filename or "")[:255],
-        "size_bytes": len(data), "sha256": sha, "summary": summary,
-        "training_opt_in": c.training_opt_in, "created_at": now})]
-    if c.training_opt_in:
-        all_drums = bool(summary["tracks"]) and all(t["is_drum"] for t in summary["tracks"])
+        "size_bytes": len(data), "sha256": sha, "summary": summary.model_dump(),
+        "training_opt_in": keep, "created_at": now})]
+    if keep:
+        all_drums = all(t.is_drum for t in summary.tracks)
         rows.append(("training_items", {
             "event_id": new_id(), "user_id": c.user_id, "upload_id": upload_id,
             "source": "upload", "role": role or ("drums" if all_drums else None),
             "genre": genre, "midi_base64": base64.b64encode(data).decode("ascii"),
             "sha256": sha, "training_opt_in": True, "created_at": now}))
-    await run_in_threadpool(svc.store.add, *rows)
-    svc.committed()
-    return UploadResponse(upload_id=upload_id, summary=summary,
-                          stored_for_training=c.training_opt_in)
+    await store_events(svc, *rows)
+    return UploadResponse(upload_id=upload_id, summary=summary, stored_for_training=keep)

@@ -19,7 +19,7 @@ from app.schemas.events import (
     TrainingBatchRequest,
     WithdrawalResponse,
 )
-from app.services.context import Services, check_consent
+from app.services.context import Services, check_consent, store_events
 from app.services.roles import regenerate
 from app.services.runner import Overloaded
 from beatengine.errors import UnsupportedRequest
@@ -37,8 +37,7 @@ def _midi_item(i: int, item: MidiItem, limit: int) -> tuple[bytes, dict]:
     if len(data) > limit:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"items[{i}]: the MIDI file is larger than the {limit} bytes accepted")
-    summary = summarize_or_422(data, f"items[{i}]")
-    if summary["notes"] == 0:
+    if summarize_or_422(data, f"items[{i}]").notes == 0:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"items[{i}]: no notes")
     return data, {"source": "midi", "role": item.role, "genre": item.genre}
 
@@ -78,6 +77,10 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "consent.training_opt_in is false: nothing was stored for training")
     user = req.consent.user_id
+    keys = [item.model_dump_json() for item in req.items]
+    if len(set(keys)) != len(keys):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "items repeat: send each "
+                            "file or generation variation once")
     materials = []
     for i, item in enumerate(req.items):
         if isinstance(item, MidiItem):
@@ -93,8 +96,7 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
         "midi_base64": base64.b64encode(data).decode("ascii"),
         "sha256": hashlib.sha256(data).hexdigest(), "training_opt_in": True, "created_at": now})
         for data, labels in materials]
-    await run_in_threadpool(svc.store.add, *rows)
-    svc.committed()
+    await store_events(svc, *rows)
     return BatchAccepted(batch_id=batch_id, accepted=len(materials))
 
 
