@@ -33,3 +33,33 @@ def test_the_drum_pipeline_sees_only_opted_in_material(tmp_path):
 
 def test_a_missing_event_log_holds_no_material(tmp_path):
     assert load_event_material(str(tmp_path / "none.sqlite3")) == []
+
+
+def test_harmony_training_takes_opted_in_material_for_its_own_role(tmp_path):
+    import json
+
+    from tests.harmony_fixtures import harmony_data_config, tiny_harmony_config
+    from training.event_songs import load_event_songs
+    from training.run_training import main as run_training
+
+    with make_client(tmp_path) as c:
+        melody = base64.b64encode(song_midi(bars=8)).decode()
+        r = c.post("/training/batch", json={"consent": OPT_IN, "items": [
+            {"midi_base64": melody, "role": "melody", "genre": "pop"}]})
+        assert r.status_code == 202
+        assert upload(c, song_midi(bars=8), {**CONSENT, "user_id": "u_no"}, role="melody",
+                      genre="pop").status_code == 200
+    data = {**harmony_data_config(tmp_path / "fixtures"),
+            "event_log": str(tmp_path / "data" / "events.sqlite3")}
+    (song,) = load_event_songs("melody", data)
+    assert song.source == "user" and str(song.key) == "A minor" and song.genre == "pop"
+    assert song.bass is None and [n.pitch for n in song.melody[:4]] == [57, 60, 64, 62]
+    assert len(song.chords) == 8 and song.meter == "4/4"
+    assert load_event_songs("bassline", data) == []  # labelled melody: melody only
+    cfg = tiny_harmony_config(data, tmp_path / "models")
+    cfg["roles"] = ["melody"]
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    assert run_training(["--config", str(tmp_path / "config.json")]) == 0
+    manifest = json.loads(next((tmp_path / "models" / "checkpoints" / "melody").glob(
+        "*/manifest.json")).read_text())
+    assert manifest["training_data"]["by_source"]["user"] == 1

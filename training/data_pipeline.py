@@ -28,6 +28,7 @@ from beatengine.drums.grid import DrumGrid, quantize
 from beatengine.genres import GENRE_INDEX, gmd_style_to_genre
 from beatengine.midi_io import DRUM_CHANNEL, read_midi
 from eventlog.material import read_material
+from training.event_songs import event_log_source
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +139,6 @@ def load_user_dir(user_dir: Path) -> list[Example]:
     return out
 
 
-def _event_log(cfg: dict, root: Path) -> str:
-    """The config's `event_log`: a Postgres URL as is, a SQLite path relative to `root`."""
-    source = str(cfg["event_log"])
-    return source if source.startswith(("postgres://", "postgresql://")) else str(root / source)
-
-
 def load_event_material(source: str) -> list[Example]:
     """Drum material users opted in to (uploads and batches), as 8-bar windows; one item in ten
     (by its id, so it stays put as material comes and goes) is kept for validation."""
@@ -188,7 +183,7 @@ def collect_examples(cfg: dict, root: Path = Path(".")) -> list[Example]:
         examples += load_gmd(gmd_dir, rng)
     examples += load_user_dir(user_dir)
     if cfg.get("event_log"):
-        examples += load_event_material(_event_log(cfg, root))
+        examples += load_event_material(event_log_source(cfg, root))
     if not examples:
         raise NoTrainingData(
             f"No drum MIDI found. Put the Groove MIDI Dataset at {gmd_dir} (with its info.csv), "
@@ -211,7 +206,7 @@ def fingerprint(cfg: dict, root: Path = Path(".")) -> list:
                       for p in user_dir.rglob("*") if p.is_file())
     if cfg.get("event_log"):  # what users offered (or withdrew) changes the data
         out.append(["event_log", sorted(m.event_id for m in read_material(
-            _event_log(cfg, root), "drums"))])
+            event_log_source(cfg, root), "drums"))])
     return out
 
 

@@ -32,6 +32,7 @@ from beatengine.seq.markov import MarkovSeq
 from beatengine.seq.model import SeqModel, seq_loss
 from training import harmony_arrays as HA
 from training.data_pipeline import NoTrainingData
+from training.event_songs import load_event_songs
 from training.harmony_data import load_harmony, summarize
 from training.harmony_songs import Song
 from training.loop import device_setup, optimise
@@ -82,8 +83,11 @@ def cached_arrays(role: str, cfg: dict, mcfg: SeqModelConfig, root: Path,
                   ) -> tuple[HA.SeqArrays, np.ndarray, dict, list[Song]]:
     """Arrays, train mask, density quantiles and the songs (loaded unless given: the cache key and
     the originality index need them)."""
-    songs = load_harmony(cfg["data"], root) if songs is None else songs
-    key = hashlib.sha256(json.dumps([role, cfg["data"], PIPELINE_VERSION, len(songs)],
+    if songs is None:
+        songs = load_harmony(cfg["data"], root) + load_event_songs(role, cfg["data"], root)
+    # User material comes and goes (a withdrawal): its ids are part of the cache key.
+    users = sorted(s.song_id for s in songs if s.source == "user")
+    key = hashlib.sha256(json.dumps([role, cfg["data"], PIPELINE_VERSION, len(songs), users],
                                     sort_keys=True).encode()).hexdigest()[:16]
     cache_dir = cfg["train"].get("cache_dir")
     cache = root / cache_dir / f"{role}-{key}.npz" if cache_dir else None
