@@ -52,8 +52,11 @@ class PostgresRemote:
         await self._run([(statement, params)])
 
     async def withdraw(self, user_id: str, before: str) -> None:
-        await self._run([(sql.SQL("DELETE FROM {} WHERE user_id = %s AND created_at <= %s").format(
-            sql.Identifier(t)), [[user_id, before]]) for t in MATERIAL_TABLES])
+        statements = [(sql.SQL("DELETE FROM {} WHERE user_id = %s AND created_at <= %s").format(
+            sql.Identifier(t)), [[user_id, before]]) for t in MATERIAL_TABLES]
+        statements.append((sql.SQL("UPDATE generations SET request = NULL WHERE user_id = %s AND "
+                                   "created_at <= %s"), [[user_id, before]]))
+        await self._run(statements)
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None

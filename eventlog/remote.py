@@ -21,8 +21,9 @@ class Remote(Protocol):
         ...
 
     async def withdraw(self, user_id: str, before: str) -> None:
-        """Delete the user's training material (training_items, training_batches) created at or
-        before `before` (ISO time): consent withdrawn. Idempotent."""
+        """Consent withdrawn: delete the user's training material (training_items,
+        training_batches) created at or before `before` (ISO time), and forget the requests kept
+        with their generations up to then (`generations.request` to null). Idempotent."""
         ...
 
     async def close(self) -> None: ...

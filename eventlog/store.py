@@ -140,22 +140,24 @@ class EventStore:
     def _insert(self, db: sqlite3.Connection, table: str, row: dict) -> None:
         """The row locally and, with a remote, in the outbox: call inside one transaction."""
         row = storable(row)
-        if table == "training_items":
-            self._require_opt_in(db, row["user_id"])
         cols = [c for c in TABLES[table] if c in row]
         db.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                    [_to_sqlite(c, row[c]) for c in cols])
         self._enqueue(db, "upsert", table, row)
 
     @staticmethod
-    def _require_opt_in(db: sqlite3.Connection, user_id: str) -> None:
-        """Material is stored only while the user's latest consent event is an opt-in: checked in
-        the transaction that stores it, so a withdrawal can never be overtaken by a request that
-        was already running."""
+    def _require_opt_in(db: sqlite3.Connection, user_id: str, since: str | None) -> None:
+        """Material is stored only while the user's latest consent event is an opt-in, and never
+        by a request that was running when the user withdrew (even if they opted in again since):
+        checked in the transaction that stores it."""
         last = db.execute("SELECT kind, training_opt_in FROM consent_events WHERE user_id = ? "
                           "ORDER BY created_at DESC LIMIT 1", (user_id,)).fetchone()
         if last is None or last[0] != "consent" or not last[1]:
-            raise NotOptedIn(f"user {user_id!r} has not opted in to training (or withdrew)")
+            raise NotOptedIn(f"user {user_id!r} has not opted in to training")
+        if since is not None and db.execute(
+                "SELECT 1 FROM consent_events WHERE user_id = ? AND kind = 'withdrawal' AND "
+                "created_at >= ?", (user_id, since)).fetchone():
+            raise NotOptedIn(f"user {user_id!r} withdrew while the request ran")
 
     def _enqueue(self, db: sqlite3.Connection, op: str, table: str, payload: dict) -> None:
         if self.outbox:
@@ -211,11 +213,15 @@ class EventStore:
 
     # --- the other events ------------------------------------------------------------------------
 
-    def add(self, *rows: tuple[str, dict]) -> None:
+    def add(self, *rows: tuple[str, dict], consented_at: str | None = None) -> None:
         """(table, row) pairs, committed together (a batch and its items, an upload and its
-        material). Each row needs event_id, user_id and created_at."""
+        material). Each row needs event_id, user_id and created_at. Training material needs the
+        user's latest consent to be an opt-in and no withdrawal since `consented_at` (when the
+        request that carries it checked consent): else NotOptedIn and nothing is stored."""
         with self._transaction() as db:
             for table, row in rows:
+                if table == "training_items":
+                    self._require_opt_in(db, row["user_id"], consented_at)
                 self._insert(db, table, row)
 
     def note_consent(self, user_id: str, terms_version: str, training_opt_in: bool,
@@ -241,11 +247,13 @@ class EventStore:
     def withdraw(self, user_id: str, now: datetime | None = None) -> dict:
         """Consent to training withdrawn: the user's material leaves the training tables (here,
         from the outbox, and, through a queued delete, from the remote), and a withdrawal consent
-        event is recorded, so later requests must opt in again before anything is kept."""
-        at = iso(now)
+        event is recorded, so later requests must opt in again before anything is kept. The
+        generations' kept requests (they can hold the user's notes) are forgotten too."""
         with self._transaction() as db:
+            at = iso(now)  # in the lock: nothing of this user commits between it and the delete
             removed = {t: db.execute(f"DELETE FROM {t} WHERE user_id = ?", (user_id,)).rowcount
                        for t in MATERIAL_TABLES}
+            db.execute("UPDATE generations SET request = NULL WHERE user_id = ?", (user_id,))
             placeholders = ", ".join("?" * len(MATERIAL_TABLES))
             db.execute(f"DELETE FROM outbox WHERE user_id = ? AND op = 'upsert' AND tbl IN "
                        f"({placeholders})", (user_id, *MATERIAL_TABLES))

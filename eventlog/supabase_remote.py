@@ -99,8 +99,9 @@ class SupabaseRemote:
         await self._execute(f"upsert {table}", query)
 
     async def withdraw(self, user_id: str, before: str) -> None:
-        """DELETE the user's training_items, then training_batches, created at or before `before`.
-        Filters go through the query string (httpx encodes it); deleting again is a no-op."""
+        """DELETE the user's training_items, then training_batches, created at or before `before`,
+        then PATCH their generations up to then to forget the kept request. Filters go through
+        the query string (httpx encodes it); doing it again is a no-op."""
         for table in ("training_items", "training_batches"):
             query = (
                 self._client.table(table)
@@ -109,6 +110,11 @@ class SupabaseRemote:
                 .lte("created_at", before)
             )
             await self._execute(f"withdraw {table}", query)
+        forget = (self._client.table("generations")
+                  .update({"request": None}, returning=ReturnMethod.minimal)
+                  .eq("user_id", user_id)
+                  .lte("created_at", before))
+        await self._execute("withdraw generations.request", forget)
 
     async def close(self) -> None:
         # The supabase client holds no connections of its own: they are all in our httpx client.

@@ -33,12 +33,15 @@ class FakePostgrest:
                     return httpx.Response(409, json={"code": "23505", "message": "duplicate key"})
                 table[row["event_id"]] = row
             return httpx.Response(201)
-        if request.method == "DELETE":
+        if request.method in ("DELETE", "PATCH"):
             # Only the two filters withdraw uses; `+` in a query string is a space, as in PostgREST.
             user = request.url.params["user_id"].removeprefix("eq.")
             before = request.url.params["created_at"].removeprefix("lte.")
             for event_id, row in list(table.items()):
                 if row["user_id"] == user and row["created_at"] <= before:
-                    del table[event_id]
+                    if request.method == "DELETE":
+                        del table[event_id]
+                    else:
+                        row.update(json.loads(request.content))
             return httpx.Response(204)
         return httpx.Response(405)

@@ -405,7 +405,8 @@ def test_a_withdrawal_during_a_running_batch_wins(client, monkeypatch):
     real = training_route.regenerate
 
     def withdraw_meanwhile(*args, **kwargs):
-        store.withdraw("u_test")  # the user's DELETE lands while the batch is in flight
+        store.withdraw("u_test")  # the user's DELETE lands while the batch is in flight,
+        store.note_consent("u_test", "2026-01", True)  # and they even opt in again after it
         return real(*args, **kwargs)
 
     monkeypatch.setattr(training_route, "regenerate", withdraw_meanwhile)
@@ -413,3 +414,23 @@ def test_a_withdrawal_during_a_running_batch_wins(client, monkeypatch):
         {"generation_id": gen["generation_id"]}]})
     assert r.status_code == 409 and "withdrawn" in r.json()["detail"]
     assert store.rows("training_items") == [] and store.rows("training_batches") == []
+
+
+def test_a_withdrawal_forgets_kept_requests_and_odd_user_ids_are_refused(client):
+    store = client.app.state.services.store
+    gen = drums(client, OPT_IN)
+    assert store.get_generation(gen["generation_id"])["request"] is not None
+    assert client.delete("/users/u_test/training-data").status_code == 200
+    assert store.get_generation(gen["generation_id"])["request"] is None
+    r = client.post("/training/batch", json={"consent": OPT_IN, "items": [
+        {"generation_id": gen["generation_id"]}]})  # opted in again, but that one is gone
+    assert r.status_code == 422
+    for odd in ("a%00b", "a%0Ab", "a%7Fb"):
+        assert client.delete(f"/users/{odd}/training-data").status_code == 422
+    assert [e["user_id"] for e in store.rows("consent_events") if e["kind"] == "withdrawal"] == [
+        "u_test"]
+    same = base64.b64encode(song_midi()).decode()
+    r = client.post("/training/batch", json={"consent": OPT_IN, "items": [
+        {"midi_base64": same, "role": "drums", "genre": "trap"},
+        {"midi_base64": same, "role": "melody", "genre": "pop"}]})
+    assert r.status_code == 422 and "repeat" in r.json()["detail"]

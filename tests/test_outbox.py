@@ -42,6 +42,9 @@ class MemoryRemote:
             for k, r in list(self.tables.get(t, {}).items()):
                 if r["user_id"] == user_id and r["created_at"] <= before:
                     del self.tables[t][k]
+        for r in self.tables.get("generations", {}).values():
+            if r["user_id"] == user_id and r["created_at"] <= before:
+                r["request"] = None
 
     async def close(self):
         pass

@@ -88,6 +88,10 @@ def test_training_items_refuse_material_without_opt_in(pg_url):
 def test_withdraw_removes_only_that_users_earlier_material(pg_url):
     early, late = "2026-11-01T00:00:00.000000+00:00", "2026-11-20T00:00:00.000000+00:00"
     _upsert(pg_url, "training_items", [_item("u1", early), _item("u1", late), _item("u2", early)])
+    gen = {"event_id": _uid(), "user_id": "u1", "role": "drums", "request": {"bars": 2},
+           "params": {}, "seed": 1, "model_name": "drums", "model_version": "1.0.0",
+           "consent": {}, "latency_ms": 1.0, "created_at": early}
+    _upsert(pg_url, "generations", [gen, {**gen, "event_id": _uid(), "user_id": "u2"}])
 
     async def go():
         remote = PostgresRemote(pg_url)
@@ -99,6 +103,9 @@ def test_withdraw_removes_only_that_users_earlier_material(pg_url):
         left = conn.execute("SELECT user_id, created_at::text FROM training_items "
                             "ORDER BY user_id").fetchall()
     assert [u for u, _ in left] == ["u1", "u2"] and left[0][1].startswith("2026-11-20")
+    with psycopg.connect(pg_url) as conn:
+        kept = dict(conn.execute("SELECT user_id, request FROM generations").fetchall())
+    assert kept == {"u1": None, "u2": {"bars": 2}}  # the kept request is forgotten too
 
 
 def test_training_material_view_follows_the_latest_consent(pg_url):

@@ -75,7 +75,7 @@ def test_upsert_of_nothing_sends_nothing():
     assert fake.requests == []
 
 
-def test_withdraw_deletes_items_then_batches_with_encoded_filters():
+def test_withdraw_deletes_material_and_forgets_requests_with_encoded_filters():
     fake = FakePostgrest(lambda r: httpx.Response(204))
     user, before = "u 1&x=y", "2026-11-27T10:00:00+00:00"
     run(fake, lambda remote: remote.withdraw(user, before))
@@ -83,7 +83,9 @@ def test_withdraw_deletes_items_then_batches_with_encoded_filters():
     assert [(r.method, r.url.path) for r in fake.requests] == [
         ("DELETE", "/rest/v1/training_items"),
         ("DELETE", "/rest/v1/training_batches"),
+        ("PATCH", "/rest/v1/generations"),  # the kept requests are forgotten
     ]
+    assert json.loads(fake.requests[2].content) == {"request": None}
     for req in fake.requests:
         assert req.url.params.multi_items() == [("user_id", f"eq.{user}"),
                                                 ("created_at", f"lte.{before}")]
@@ -106,11 +108,16 @@ def test_withdraw_removes_only_that_users_older_training_rows():
                                                item("i2", odd, "2026-03-01T00:00:00+00:00"),
                                                item("i3", "other", "2026-01-01T00:00:00+00:00")])
         await remote.upsert("training_batches", [item("b1", odd, "2026-01-01T00:00:00+00:00")])
+        await remote.upsert("generations", [{**item("g1", odd, "2026-01-01T00:00:00+00:00"),
+                                             "request": {"bars": 4}},
+                                            {**item("g2", "other", "2026-01-01T00:00:00+00:00"),
+                                             "request": {"bars": 2}}])
         await remote.withdraw(odd, "2026-02-01T00:00:00+00:00")
 
     run(fake, use)
     assert set(fake.tables["training_items"]) == {"i2", "i3"}
     assert fake.tables["training_batches"] == {}
+    assert [g["request"] for g in fake.tables["generations"].values()] == [None, {"bars": 2}]
 
 
 def test_upserting_the_same_batch_twice_stores_each_row_once():

@@ -12,7 +12,7 @@ from app.schemas.common import Consent
 from app.services.models import ModelBank
 from app.services.runner import InferenceRunner
 from eventlog.outbox import OutboxWorker
-from eventlog.store import EventStore, NotOptedIn
+from eventlog.store import EventStore, NotOptedIn, iso
 
 
 @dataclass
@@ -41,20 +41,26 @@ def refuse_without_consent(consent: Consent, subject: str | None) -> None:
                             "so nothing was generated or stored")
 
 
-async def check_consent(consent: Consent, subject: str | None, svc: Services) -> None:
-    """`refuse_without_consent`, then a change of the user's consent goes on record."""
+async def check_consent(consent: Consent, subject: str | None, svc: Services) -> str:
+    """`refuse_without_consent`, then a change of the user's consent goes on record. Returns when
+    consent was checked: material of this request is refused if the user withdraws after it."""
     refuse_without_consent(consent, subject)
+    checked_at = iso()
     if await run_in_threadpool(svc.store.note_consent, consent.user_id, consent.terms_version,
                                consent.training_opt_in):
         svc.committed()
+    return checked_at
 
 
-async def store_events(svc: Services, *rows: tuple[str, dict]) -> None:
-    """Commit (table, row) pairs together and wake the delivery worker. 409 when the user withdrew
-    consent to training while the request ran: then nothing of it is stored."""
+async def store_events(svc: Services, *rows: tuple[str, dict], consented_at: str | None = None
+                       ) -> None:
+    """Commit (table, row) pairs together and wake the delivery worker. 409 when the user's
+    consent to training changed while the request ran (a withdrawal, or a request without
+    training_opt_in): then nothing of it is stored."""
     try:
-        await run_in_threadpool(svc.store.add, *rows)
+        await run_in_threadpool(lambda: svc.store.add(*rows, consented_at=consented_at))
     except NotOptedIn as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, "consent to training was withdrawn while "
-                            "this request ran; nothing was stored") from exc
+        raise HTTPException(status.HTTP_409_CONFLICT, "the user's consent to training changed "
+                            "while this request ran (withdrawn, or a request without "
+                            "training_opt_in); nothing was stored") from exc
     svc.committed()

@@ -110,7 +110,7 @@ async def upload_midi(
                             f"role must be one of {', '.join(MATERIAL_ROLES)}")
     if genre is not None and genre not in GENRE_NAMES:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown genre {genre!r}")
-    await check_consent(c, subject, svc)
+    consented_at = await check_consent(c, subject, svc)
     data = await read_limited(file, svc.settings.MAX_UPLOAD_BYTES)
     summary = await run_in_threadpool(summarize_or_422, data)
     upload_id, now, sha = new_id(), iso(), hashlib.sha256(data).hexdigest()
@@ -126,5 +126,5 @@ async def upload_midi(
             "source": "upload", "role": role or ("drums" if all_drums else None),
             "genre": genre, "midi_base64": base64.b64encode(data).decode("ascii"),
             "sha256": sha, "training_opt_in": True, "created_at": now}))
-    await store_events(svc, *rows)
+    await store_events(svc, *rows, consented_at=consented_at)
     return UploadResponse(upload_id=upload_id, summary=summary, stored_for_training=keep)

@@ -72,12 +72,14 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
     """Material the user approves for training: 403 without `training_opt_in`. Every item is
     checked first (valid MIDI; a generation of this same user, made again from its request and
     seed); then all are stored together, or none."""
-    await check_consent(req.consent, subject, svc)
+    consented_at = await check_consent(req.consent, subject, svc)
     if not req.consent.training_opt_in:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "consent.training_opt_in is false: nothing was stored for training")
     user = req.consent.user_id
-    keys = [item.model_dump_json() for item in req.items]
+    # The same file (whatever its labels) or the same variation twice is one piece of material.
+    keys = [item.midi_base64 if isinstance(item, MidiItem) else
+            (str(item.generation_id), item.variation) for item in req.items]
     if len(set(keys)) != len(keys):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "items repeat: send each "
                             "file or generation variation once")
@@ -96,14 +98,15 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
         "midi_base64": base64.b64encode(data).decode("ascii"),
         "sha256": hashlib.sha256(data).hexdigest(), "training_opt_in": True, "created_at": now})
         for data, labels in materials]
-    await store_events(svc, *rows)
+    await store_events(svc, *rows, consented_at=consented_at)
     return BatchAccepted(batch_id=batch_id, accepted=len(materials))
 
 
 @router.delete("/users/{user_id}/training-data", responses={
     401: ERRORS[401], 403: {"description": "Another user's data"}})
 async def withdraw_training_data(
-    user_id: Annotated[str, Path(min_length=1, max_length=128, description="The DAW user's id.",
+    user_id: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$",
+                                 description="The DAW user's id (as in consent.user_id).",
                                  examples=["u_123"])],
     svc: ServicesDep, subject: SubjectDep,
 ) -> WithdrawalResponse:
