@@ -13,11 +13,9 @@ from typing import Any
 import httpx
 from postgrest import APIError
 from postgrest.types import ReturnMethod
-
-# The installed package, not the repo's supabase/ (migrations) folder, which ruff takes for ours.
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
-from .remote import RemoteRejected, RemoteUnavailable
+from eventlog.remote import RemoteRejected, RemoteUnavailable
 
 # postgrest's APIError carries PostgREST's error code (a SQLSTATE such as 23505, or PGRSTnnn) but
 # not the HTTP status, and the status is what tells a transient failure (429, 503) from a

@@ -232,6 +232,8 @@ def test_no_endpoint_stores_material_without_opt_in(tmp_path):
         store = c.app.state.services.store
         assert store.rows("training_items") == [] and store.rows("training_batches") == []
         assert store.training_material() == []
+        # A generation's request can hold the user's own notes: not kept without opt-in either.
+        assert [g["request"] for g in store.rows("generations")] == [None] * 5
         db = "\n".join(store._db.iterdump())
         assert b64 not in db and b64[:40] not in db
         queued = {t for (t,) in store._db.execute("SELECT DISTINCT tbl FROM outbox")}
@@ -434,3 +436,40 @@ def test_a_withdrawal_forgets_kept_requests_and_odd_user_ids_are_refused(client)
         {"midi_base64": same, "role": "drums", "genre": "trap"},
         {"midi_base64": same, "role": "melody", "genre": "pop"}]})
     assert r.status_code == 422 and "repeat" in r.json()["detail"]
+
+
+def test_verified_users_with_the_projects_jwks(tmp_path, monkeypatch):
+    """ES256 access tokens checked against the project's JWKS, fetched once, through the app."""
+    import httpx
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    import app.core.auth as auth
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    jwks_url = f"{PROJECT}/auth/v1/.well-known/jwks.json"
+    fetched = []
+
+    def fake_get(url, **kwargs):
+        fetched.append(url)
+        return httpx.Response(200, json={"keys": [{**public, "kid": "k1", "alg": "ES256",
+                                                   "use": "sig"}]}, request=httpx.Request("GET", url))
+
+    monkeypatch.setattr(auth.httpx, "get", fake_get)
+
+    def es256(sub: str) -> str:
+        now = int(time.time())
+        return jwt.encode({"sub": sub, "aud": "authenticated", "iss": f"{PROJECT}/auth/v1",
+                           "iat": now, "exp": now + 600}, key, algorithm="ES256",
+                          headers={"kid": "k1"})
+
+    with make_client(tmp_path, SUPABASE_JWKS_URL=jwks_url, SUPABASE_URL=PROJECT) as c:
+        body = {"consent": CONSENT, "genres": ["trap"]}
+        ok = c.post("/preferences", json=body, headers={"Authorization": f"Bearer {es256('u_test')}"})
+        assert ok.status_code == 201
+        other = c.post("/preferences", json=body,
+                       headers={"Authorization": f"Bearer {es256('u_other')}"})
+        assert other.status_code == 403
+        hs = c.post("/preferences", json=body, headers={"Authorization": f"Bearer {token('u_test')}"})
+        assert hs.status_code == 401  # no HS256 secret configured: that path is closed
+        assert fetched == [jwks_url]
