@@ -85,7 +85,7 @@ def test_upload_returns_what_was_parsed_and_keeps_nothing_without_opt_in(client)
     r = upload(client, data)
     assert r.status_code == 200, r.text
     body = r.json()
-    s = body["summary"]
+    s = body
     assert (s["bpm"], s["time_signature"], s["bars"], s["key"], s["key_source"]) == (
         92.0, "4/4", 2, "A minor", "key_signature")
     assert [(t["name"], t["is_drum"], t["notes"]) for t in s["tracks"]] == [
@@ -102,8 +102,8 @@ def test_upload_with_opt_in_is_kept_as_training_material(client):
     data = song_midi(key=None)
     r = upload(client, data, OPT_IN, role="melody", genre="pop")
     assert r.status_code == 200 and r.json()["stored_for_training"] is True
-    assert r.json()["summary"]["key"] == "A minor"
-    assert r.json()["summary"]["key_source"] == "estimated"
+    assert r.json()["key"] == "A minor"
+    assert r.json()["key_source"] == "estimated"
     (item,) = client.app.state.services.store.training_material()
     assert base64.b64decode(item["midi_base64"]) == data
     assert (item["source"], item["role"], item["genre"], item["upload_id"]) == (
@@ -355,7 +355,7 @@ def test_odd_midi_files_get_422_and_nothing_is_kept(client, data, words):
 def test_nul_padded_track_names_and_notes_free_files(client):
     data = smf([b"\x00\xff\x03\x04ab\x00\x00" + NOTE + END])
     r = upload(client, data, OPT_IN)
-    assert r.status_code == 200 and r.json()["summary"]["tracks"][0]["name"] == "ab"
+    assert r.status_code == 200 and r.json()["tracks"][0]["name"] == "ab"
     r = upload(client, smf([END]), OPT_IN)  # valid, but no notes: nothing to learn from
     assert r.status_code == 200 and r.json()["stored_for_training"] is False
     assert len(client.app.state.services.store.rows("training_items")) == 1

@@ -126,7 +126,9 @@ class MidiTrackSummary(BaseModel):
 class MidiSummary(BaseModel):
     format: int = Field(..., ge=0, le=1, description="SMF type 0 or 1.", examples=[1])
     ticks_per_beat: int = Field(..., description="Time resolution.", examples=[480])
-    tracks: list[MidiTrackSummary] = Field(..., description="Tracks that hold notes.")
+    tracks: list[MidiTrackSummary] = Field(..., description="Tracks that hold notes.", examples=[[
+        {"index": 1, "name": "Drums", "channels": [10], "is_drum": True, "program": 0,
+         "notes": 128, "lowest": 36, "highest": 51}]])
     notes: int = Field(..., ge=0, description="All notes.", examples=[128])
     bpm: float = Field(..., description="First tempo (120 when none is set).", examples=[92.0])
     time_signature: str = Field(..., description="First time signature.", examples=["4/4"])
@@ -138,10 +140,10 @@ class MidiSummary(BaseModel):
         None, description="Where `key` comes from.", examples=["estimated"])
 
 
-class UploadResponse(BaseModel):
+class UploadResponse(MidiSummary):
+    """What was parsed (tracks, bars, tempo, key, ...), with the upload's id."""
     upload_id: str = Field(..., description="Id of the upload event.",
                            examples=["5d1f0a7e-2a57-4f5e-a0a4-3f8d5b1d9c10"])
-    summary: MidiSummary
     stored_for_training: bool = Field(..., description="The file was kept as training material "
                                       "(only with training_opt_in).", examples=[False])
 

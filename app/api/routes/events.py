@@ -92,13 +92,16 @@ def summarize_or_422(data: bytes, what: str = "file") -> MidiSummary:
 @router.post("/uploads/midi", responses={**ERRORS, 413: {"description": "File too large"}})
 async def upload_midi(
     svc: ServicesDep, subject: SubjectDep,
-    file: Annotated[UploadFile, File(description="A Standard MIDI File (.mid).")],
+    file: Annotated[UploadFile, File(description="A Standard MIDI File (.mid), at most "
+                                     "MAX_UPLOAD_BYTES.", examples=["groove.mid"])],
     consent: Annotated[str, Form(description="The consent object as JSON text.",
                                  examples=['{"user_id": "u_123", "terms_version": "2026-01", '
                                            '"terms_accepted": true, "training_opt_in": false}'])],
     role: Annotated[str | None, Form(description="What part the file is (training label).",
+                                     examples=["drums"],
                                      json_schema_extra={"enum": list(MATERIAL_ROLES)})] = None,
     genre: Annotated[str | None, Form(description="Its genre (training label).",
+                                      examples=["trap"],
                                       json_schema_extra={"enum": list(GENRE_NAMES)})] = None,
 ) -> UploadResponse:
     """Parse a MIDI file and say what is in it. With `training_opt_in` the file (if it has notes)
@@ -127,4 +130,4 @@ async def upload_midi(
             "genre": genre, "midi_base64": base64.b64encode(data).decode("ascii"),
             "sha256": sha, "training_opt_in": True, "created_at": now}))
     await store_events(svc, *rows, consented_at=consented_at)
-    return UploadResponse(upload_id=upload_id, summary=summary, stored_for_training=keep)
+    return UploadResponse(**summary.model_dump(), upload_id=upload_id, stored_for_training=keep)
