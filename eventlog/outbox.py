@@ -103,6 +103,7 @@ class OutboxWorker:
                 raise
             except Exception:  # a bug here must not end delivery for the process's lifetime
                 log.exception("outbox pass failed")
+                await asyncio.sleep(self.policy.poll_s)  # and must not spin on it either
             await self._sleep()
 
     async def _sleep(self) -> None:
