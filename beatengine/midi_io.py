@@ -115,6 +115,11 @@ def read_midi(source: str | bytes) -> ParsedMidi:
                else mido.MidiFile(source))
     except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
         raise ValueError(f"not a valid MIDI file: {exc}") from exc
+    return parse_midi_file(mid)
+
+
+def parse_midi_file(mid: mido.MidiFile) -> ParsedMidi:
+    """`read_midi` for a file mido has already read."""
     tpb = mid.ticks_per_beat
     bpm, ts = 120.0, "4/4"
     seen_tempo = seen_ts = False

@@ -5,7 +5,7 @@ import math
 
 import mido
 
-from beatengine.midi_io import DRUM_CHANNEL, read_midi
+from beatengine.midi_io import DRUM_CHANNEL, parse_midi_file
 from beatengine.theory import ks_key
 
 
@@ -38,7 +38,7 @@ def _summarize(data: bytes) -> dict:
         raise InvalidMidi("not a Standard MIDI File (it does not start with the MThd header)")
     try:
         mid = mido.MidiFile(file=io.BytesIO(data))
-        parsed = read_midi(data)
+        parsed = parse_midi_file(mid)  # the notes, tempo and metre of the file read once
     except Exception as exc:  # mido raises many types on damaged files; all mean the same here
         raise InvalidMidi(f"damaged MIDI file: {type(exc).__name__}: {exc}") from exc
     if mid.type == 2:
