@@ -20,7 +20,7 @@ the remote log with idempotent upserts.
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from eventlog.remote import Remote, RemoteRejected, RemoteUnavailable
 from eventlog.store import EventStore, OutboxEvent, backoff_s
@@ -39,12 +39,10 @@ class OutboxPolicy:
 
 @dataclass
 class DeliveryStats:
+    """Since start-up, for /health and /metrics (dead letters are counted in the store)."""
     delivered: int = 0
     failures: int = 0
-    dead_lettered: int = 0
     last_error: str | None = None
-    last_delivery_at: float | None = None
-    by_table: dict[str, int] = field(default_factory=dict)
 
 
 def runs(events: list[OutboxEvent], limit: int) -> list[list[OutboxEvent]]:
@@ -99,9 +97,7 @@ class OutboxWorker:
         while True:
             try:
                 await self.deliver_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a bug here must not end delivery for the process's lifetime
+            except Exception:  # a bug must not end delivery for good (cancelling still does)
                 log.exception("outbox pass failed")
                 await asyncio.sleep(self.policy.poll_s)  # and must not spin on it either
             await self._sleep()
@@ -161,8 +157,6 @@ class OutboxWorker:
         self._down_streak = 0
         await asyncio.to_thread(self.store.mark_delivered, [e.seq for e in run])
         self.stats.delivered += len(run)
-        self.stats.by_table[run[0].table] = self.stats.by_table.get(run[0].table, 0) + len(run)
-        self.stats.last_delivery_at = time.time()
         return len(run)
 
     async def _send(self, run: list[OutboxEvent]) -> None:
@@ -184,6 +178,5 @@ class OutboxWorker:
         dead = await asyncio.to_thread(self.store.mark_failed, run, error, time.time(),
                                        p.max_attempts, p.backoff_base_s, p.backoff_cap_s,
                                        rejected)
-        self.stats.dead_lettered += dead
         log.warning("outbox: %d event(s) for %s not delivered (%s)%s", len(run), run[0].table,
                     error, f"; {dead} dead-lettered" if dead else "")
