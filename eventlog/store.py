@@ -146,13 +146,19 @@ class EventStore:
         self._enqueue(db, "upsert", table, row)
 
     @staticmethod
-    def _require_opt_in(db: sqlite3.Connection, user_id: str, since: str | None) -> None:
+    def _latest_consent(db: sqlite3.Connection, user_id: str) -> tuple | None:
+        """(kind, terms_version, training_opt_in) of the user's latest consent event."""
+        return db.execute("SELECT kind, terms_version, training_opt_in FROM consent_events "
+                          "WHERE user_id = ? ORDER BY created_at DESC LIMIT 1",
+                          (user_id,)).fetchone()
+
+    @classmethod
+    def _require_opt_in(cls, db: sqlite3.Connection, user_id: str, since: str | None) -> None:
         """Material is stored only while the user's latest consent event is an opt-in, and never
         by a request that was running when the user withdrew (even if they opted in again since):
         checked in the transaction that stores it."""
-        last = db.execute("SELECT kind, training_opt_in FROM consent_events WHERE user_id = ? "
-                          "ORDER BY created_at DESC LIMIT 1", (user_id,)).fetchone()
-        if last is None or last[0] != "consent" or not last[1]:
+        last = cls._latest_consent(db, user_id)
+        if last is None or last[0] != "consent" or not last[2]:
             raise NotOptedIn(f"user {user_id!r} has not opted in to training")
         if since is not None and db.execute(
                 "SELECT 1 FROM consent_events WHERE user_id = ? AND kind = 'withdrawal' AND "
@@ -233,10 +239,8 @@ class EventStore:
 
     def _note_consent(self, db: sqlite3.Connection, user_id: str, terms_version: str,
                       training_opt_in: bool, now: datetime | None) -> bool:
-        last = db.execute("SELECT terms_version, training_opt_in FROM consent_events "
-                          "WHERE user_id = ? ORDER BY created_at DESC LIMIT 1",
-                          (user_id,)).fetchone()
-        if last is not None and (last[0], bool(last[1])) == (terms_version, training_opt_in):
+        last = self._latest_consent(db, user_id)
+        if last is not None and (last[1], bool(last[2])) == (terms_version, training_opt_in):
             return False
         self._insert(db, "consent_events", {
             "event_id": new_id(), "user_id": user_id, "kind": "consent",
@@ -257,13 +261,12 @@ class EventStore:
             placeholders = ", ".join("?" * len(MATERIAL_TABLES))
             db.execute(f"DELETE FROM outbox WHERE user_id = ? AND op = 'upsert' AND tbl IN "
                        f"({placeholders})", (user_id, *MATERIAL_TABLES))
-            last = db.execute("SELECT terms_version FROM consent_events WHERE user_id = ? "
-                              "ORDER BY created_at DESC LIMIT 1", (user_id,)).fetchone()
+            last = self._latest_consent(db, user_id)
             self._enqueue(db, "withdraw", "training_items", {"user_id": user_id, "before": at})
             event_id = new_id()
             self._insert(db, "consent_events", {
                 "event_id": event_id, "user_id": user_id, "kind": "withdrawal",
-                "terms_version": last[0] if last else None, "terms_accepted": None,
+                "terms_version": last[1] if last else None, "terms_accepted": None,
                 "training_opt_in": False, "created_at": at})
         return {"removed_items": removed["training_items"],
                 "removed_batches": removed["training_batches"], "consent_event_id": event_id}
