@@ -19,10 +19,14 @@ class Material:
 COLUMNS = "event_id, user_id, role, genre, midi_base64"
 
 
+def is_postgres_url(source: str) -> bool:
+    return source.startswith(("postgres://", "postgresql://"))
+
+
 def read_material(source: str, role: str) -> list[Material]:
     """Opted-in material for `role` from the event log at `source`: a SQLite file (the service's
     `DATA_DIR/events.sqlite3`) or a Postgres URL (the remote log). A missing file holds none."""
-    if source.startswith(("postgres://", "postgresql://")):
+    if is_postgres_url(source):
         import psycopg
 
         with psycopg.connect(source) as conn:

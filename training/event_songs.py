@@ -13,7 +13,7 @@ from pathlib import Path
 
 from beatengine.midi_io import DRUM_CHANNEL, Note, read_midi
 from beatengine.theory import estimate_chords, ks_key
-from eventlog.material import read_material
+from eventlog.material import is_postgres_url, read_material
 from training.harmony_songs import METER_BEATS, Song, split_of
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def event_log_source(cfg: dict, root: Path) -> str | None:
     source = cfg.get("event_log")
     if not source:
         return None
-    return source if str(source).startswith(("postgres://", "postgresql://")) else str(root / source)
+    return str(source) if is_postgres_url(str(source)) else str(root / source)
 
 
 def one_voice(notes: list[Note], top: bool) -> list[Note]:
