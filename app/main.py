@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.routes import events, generate, state, training
 from app.core.auth import verifier_from_settings
 from app.core.config import Settings, get_settings
-from app.services.generation import Services
+from app.services.context import Services
 from app.services.models import ModelBank
 from app.services.remote_log import open_remote, outbox_policy
 from app.services.runner import InferenceRunner

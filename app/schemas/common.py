@@ -6,16 +6,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from beatengine.genres import GENRE_NAMES
 
+# Ids are compared and stored as sent: no control characters (Postgres refuses NUL outright).
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+
+
+def known_genre(value: str) -> str:
+    """A GET /genres name, else a ValueError naming the choices (a 422 in a request model)."""
+    if value not in GENRE_NAMES:
+        raise ValueError(f"unknown genre {value!r}; choose one of: {', '.join(GENRE_NAMES)}")
+    return value
+
 
 class Consent(BaseModel):
     """Phase 0 consent metadata carried by every request that generates, logs or uploads."""
     model_config = ConfigDict(extra="forbid")
 
-    # No control characters: an id is compared and stored as is (Postgres refuses NUL outright).
-    user_id: str = Field(..., min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$",
+    user_id: str = Field(..., min_length=1, max_length=128, pattern=NO_CONTROL_CHARACTERS,
                          description="The DAW user's id (no control characters).",
                          examples=["u_123"])
-    terms_version: str = Field(..., min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+    terms_version: str = Field(..., min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS,
                                description="Version of the terms the user accepted.",
                                examples=["2026-01"])
     # Strict: consent must be a JSON boolean, never "yes" or 1.
@@ -61,9 +70,7 @@ class GenerateRequest(BaseModel):
     @field_validator("genre")
     @classmethod
     def _known_genre(cls, value: str) -> str:
-        if value not in GENRE_NAMES:
-            raise ValueError(f"unknown genre {value!r}; choose one of: {', '.join(GENRE_NAMES)}")
-        return value
+        return known_genre(value)
 
 
 class NoteOut(BaseModel):

@@ -3,22 +3,17 @@
 
 import base64
 import binascii
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from app.schemas.common import Consent
+from app.schemas.common import Consent, known_genre
 from beatengine.genres import GENRE_NAMES
 
-MATERIAL_ROLES = ("drums", "bassline", "melody", "chords", "arrangement")
+MaterialRole = Literal["drums", "bassline", "melody", "chords", "arrangement"]
+MATERIAL_ROLES: tuple[str, ...] = get_args(MaterialRole)
 MAX_BATCH_ITEMS = 32
-
-
-def _known_genre(value: str) -> str:
-    if value not in GENRE_NAMES:
-        raise ValueError(f"unknown genre {value!r}; choose one of: {', '.join(GENRE_NAMES)}")
-    return value
 
 
 class FeedbackRequest(BaseModel):
@@ -48,7 +43,7 @@ class PreferencesRequest(BaseModel):
     @classmethod
     def _genres(cls, value: list[str]) -> list[str]:
         for g in value:
-            _known_genre(g)
+            known_genre(g)
         if len(set(value)) != len(value):
             raise ValueError("genres repeat")
         return value
@@ -59,21 +54,21 @@ class MidiItem(BaseModel):
 
     midi_base64: str = Field(..., min_length=4, description="A Standard MIDI File, base64.",
                              examples=["TVRoZAAAAAYAAQABAeBNVHJrAAAABAD/LwA="])
-    role: Literal["drums", "bassline", "melody", "chords", "arrangement"] = Field(
-        ..., description="What part the file is.", examples=["drums"])
+    role: MaterialRole = Field(..., description="What part the file is.", examples=["drums"])
     genre: str = Field(..., description="One of GET /genres.", examples=["trap"],
                        json_schema_extra={"enum": list(GENRE_NAMES)})
 
     @field_validator("genre")
     @classmethod
     def _genre(cls, value: str) -> str:
-        return _known_genre(value)
+        return known_genre(value)
 
     def midi_bytes(self) -> bytes:
+        """The file; ValueError when `midi_base64` is not base64."""
         try:
             return base64.b64decode(self.midi_base64, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise ValueError(f"midi_base64 is not valid base64: {exc}") from exc
+            raise ValueError("midi_base64 is not valid base64") from exc
 
 
 class GenerationItem(BaseModel):

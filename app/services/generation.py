@@ -33,7 +33,7 @@ def seconds_to_utc_midnight(now: datetime) -> int:
     return max(1, int((tomorrow - now).total_seconds()) + 1)
 
 
-def _overloaded(exc: Overloaded) -> HTTPException:
+def overloaded_error(exc: Overloaded) -> HTTPException:
     return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}",
                          headers={"Retry-After": "1"})
 
@@ -53,7 +53,7 @@ async def generate(role: str, request: GenerateRequest, svc: Services, subject: 
     try:
         runner.check_capacity()  # refuse at once, before touching the event store
     except Overloaded as exc:
-        raise _overloaded(exc) from exc
+        raise overloaded_error(exc) from exc
     seed = request.seed if request.seed is not None else random.SystemRandom().randrange(2**31)
     now = datetime.now(UTC)
     user = request.consent.user_id
@@ -70,7 +70,7 @@ async def generate(role: str, request: GenerateRequest, svc: Services, subject: 
         built = await runner.run(lambda: build(model, seed))
     except Overloaded as exc:
         await run_in_threadpool(store.release_generation, gid)
-        raise _overloaded(exc) from exc
+        raise overloaded_error(exc) from exc
     except UnsupportedRequest as exc:
         await run_in_threadpool(store.release_generation, gid)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc

@@ -1,12 +1,8 @@
 """The remote event log the settings ask for, and its delivery worker."""
 
-import logging
-
 from app.core.config import Settings
 from eventlog.outbox import OutboxPolicy
 from eventlog.remote import Remote
-
-log = logging.getLogger(__name__)
 
 
 async def open_remote(settings: Settings) -> Remote | None:

@@ -2,7 +2,6 @@
 DELETE /users/{user_id}/training-data (consent withdrawn)."""
 
 import base64
-import binascii
 import hashlib
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import ServicesDep
 from app.api.routes.events import ERRORS, summarize_or_422
 from app.core.auth import SubjectDep, ensure_same_user
+from app.schemas.common import NO_CONTROL_CHARACTERS
 from app.schemas.events import (
     BatchAccepted,
     GenerationItem,
@@ -20,6 +20,7 @@ from app.schemas.events import (
     WithdrawalResponse,
 )
 from app.services.context import Services, check_consent, store_events
+from app.services.generation import overloaded_error
 from app.services.roles import regenerate
 from app.services.runner import Overloaded
 from beatengine.errors import UnsupportedRequest
@@ -30,10 +31,9 @@ router = APIRouter(tags=["training"])
 
 def _midi_item(i: int, item: MidiItem, limit: int) -> tuple[bytes, dict]:
     try:
-        data = base64.b64decode(item.midi_base64, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"items[{i}].midi_base64 is not valid base64") from exc
+        data = item.midi_bytes()
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"items[{i}].{exc}") from exc
     if len(data) > limit:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"items[{i}]: the MIDI file is larger than the {limit} bytes accepted")
@@ -57,8 +57,7 @@ async def _generation_item(i: int, item: GenerationItem, user_id: str, svc: Serv
     except UnsupportedRequest as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"items[{i}]: {exc}") from exc
     except Overloaded as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}",
-                            headers={"Retry-After": "1"}) from exc
+        raise overloaded_error(exc) from exc
     return base64.b64decode(variation["midi_base64"]), {
         "source": "generation", "role": rec["role"], "genre": rec["params"].get("genre"),
         "generation_id": gid, "variation": item.variation}
@@ -105,7 +104,7 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
 @router.delete("/users/{user_id}/training-data", responses={
     401: ERRORS[401], 403: {"description": "Another user's data"}})
 async def withdraw_training_data(
-    user_id: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$",
+    user_id: Annotated[str, Path(min_length=1, max_length=128, pattern=NO_CONTROL_CHARACTERS,
                                  description="The DAW user's id (as in consent.user_id).",
                                  examples=["u_123"])],
     svc: ServicesDep, subject: SubjectDep,
