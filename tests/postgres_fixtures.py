@@ -122,3 +122,11 @@ class TcpProxy:
     def close(self) -> None:
         self.down()
         self._listener.close()
+
+
+def proxied(url: str) -> tuple[TcpProxy, str]:
+    """A proxy in front of the server `url` names, and the same URL through it."""
+    host_port = url.split("@", 1)[1].split("/", 1)[0]
+    host, port = host_port.split(":")
+    proxy = TcpProxy(host, int(port))
+    return proxy, url.replace(host_port, f"127.0.0.1:{proxy.port}")

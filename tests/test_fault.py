@@ -15,10 +15,11 @@ import pytest
 
 from app.core.config import Settings
 from app.main import create_app
+from beatengine.genres import GENRE_NAMES
 from eventlog.supabase_remote import SupabaseRemote
 from tests.conftest import CONSENT, SHIPPED_MODELS
 from tests.fake_postgrest import FakePostgrest
-from tests.postgres_fixtures import TcpProxy
+from tests.postgres_fixtures import proxied
 
 USERS = [f"u_fault_{i}" for i in range(4)]
 EVENTS = 1000
@@ -28,8 +29,6 @@ FAST_RETRY = {"OUTBOX_BACKOFF_BASE_S": 0.05, "OUTBOX_BACKOFF_CAP_S": 0.2, "OUTBO
 
 def log_events(client, start: int, stop: int, generation_ids: dict[str, str]) -> dict[str, list]:
     """Events start..stop-1: preferences and feedback, round-robin over the users."""
-    from app.schemas.events import GENRE_NAMES
-
     sent: dict[str, list] = {"genre_preferences": [], "feedback": []}
     for i in range(start, stop):
         user = USERS[i % len(USERS)]
@@ -83,9 +82,7 @@ def run_fault_scenario(tmp_path: Path, settings: dict, set_remote: Callable[[boo
 
 
 def test_postgres_remote_survives_an_outage_and_a_restart(tmp_path, pg_url):
-    host_port = pg_url.split("@", 1)[1].split("/", 1)[0]
-    host, port = host_port.split(":")
-    proxy = TcpProxy(host, int(port))
+    proxy, url = proxied(pg_url)
 
     def rows(table: str) -> list[str]:
         with psycopg.connect(pg_url) as conn:
@@ -93,7 +90,7 @@ def test_postgres_remote_survives_an_outage_and_a_restart(tmp_path, pg_url):
 
     try:
         run_fault_scenario(
-            tmp_path, {"DATABASE_URL": pg_url.replace(host_port, f"127.0.0.1:{proxy.port}")},
+            tmp_path, {"DATABASE_URL": url},
             lambda up: proxy.up() if up else proxy.down(), rows)
     finally:
         proxy.close()

@@ -12,7 +12,7 @@ from eventlog.postgres_remote import PostgresRemote
 from eventlog.remote import RemoteRejected, RemoteUnavailable
 from eventlog.schema import TABLES
 from eventlog.store import EventStore, iso
-from tests.postgres_fixtures import TcpProxy
+from tests.postgres_fixtures import proxied
 
 
 def _uid() -> str:
@@ -141,10 +141,7 @@ def test_row_level_security_own_rows_for_users_service_role_writes(pg_url):
 
 
 def test_unreachable_is_unavailable_and_the_connection_comes_back(pg_url):
-    host_port = pg_url.split("@", 1)[1].split("/", 1)[0]
-    host, port = host_port.split(":")
-    proxy = TcpProxy(host, int(port))
-    url = pg_url.replace(host_port, f"127.0.0.1:{proxy.port}")
+    proxy, url = proxied(pg_url)
 
     async def go():
         remote = PostgresRemote(url, timeout_s=3)
