@@ -27,7 +27,7 @@ from beatengine.drums import vocab as V
 from beatengine.drums.grid import DrumGrid, quantize
 from beatengine.genres import GENRE_INDEX, gmd_style_to_genre
 from beatengine.midi_io import DRUM_CHANNEL, read_midi
-from eventlog.material import read_material
+from eventlog.material import material_ids, read_material
 from training.event_songs import event_log_source
 
 log = logging.getLogger(__name__)
@@ -205,8 +205,7 @@ def fingerprint(cfg: dict, root: Path = Path(".")) -> list:
         out += sorted([str(p), p.stat().st_size, p.stat().st_mtime]
                       for p in user_dir.rglob("*") if p.is_file())
     if cfg.get("event_log"):  # what users offered (or withdrew) changes the data
-        out.append(["event_log", sorted(m.event_id for m in read_material(
-            event_log_source(cfg, root), "drums"))])
+        out.append(["event_log", sorted(material_ids(event_log_source(cfg, root), "drums"))])
     return out
 
 
