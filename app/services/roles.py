@@ -33,6 +33,15 @@ ROLES: dict[str, tuple[type[GenerateRequest], Builder]] = {
 }
 
 
+def no_such_variation(record: dict, variation: int) -> str | None:
+    """Why a logged generation has no `variation`, or None when it has."""
+    count = record["params"].get("variations", 1)
+    if variation < count:
+        return None
+    return (f"generation {record['event_id']} has {count} variation(s); there is no variation "
+            f"{variation}")
+
+
 def regenerate(record: dict, variation: int, models: ModelBank, store: EventStore) -> dict:
     """One variation of a logged generation, made again. UnsupportedRequest when that cannot give
     the same notes (another model version is loaded now, or the request was not kept: it is only
@@ -42,9 +51,8 @@ def regenerate(record: dict, variation: int, models: ModelBank, store: EventStor
         raise UnsupportedRequest(f"generation {gid} was made without training_opt_in, so its "
                                  "request was not kept and it cannot be made again; send its "
                                  "midi_base64 instead")
-    if variation >= record["params"].get("variations", 1):
-        raise UnsupportedRequest(f"generation {gid} has {record['params'].get('variations', 1)} "
-                                 f"variation(s); there is no variation {variation}")
+    if (missing := no_such_variation(record, variation)) is not None:
+        raise UnsupportedRequest(missing)
     model = models.get(role)
     if model is None or model.version != record["model_version"]:
         raise UnsupportedRequest(f"generation {gid} was made by {role} {record['model_version']}, "

@@ -20,6 +20,7 @@ from app.schemas.events import (
     UploadResponse,
 )
 from app.services.context import check_consent, store_events
+from app.services.roles import no_such_variation
 from beatengine.genres import GENRE_NAMES
 from beatengine.midi_summary import InvalidMidi, summarize_midi
 from eventlog.store import iso, new_id
@@ -42,10 +43,8 @@ async def feedback(req: FeedbackRequest, svc: ServicesDep, subject: SubjectDep) 
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no generation {gid}")
     if rec["user_id"] != req.consent.user_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"generation {gid} belongs to another user")
-    if req.variation >= rec["params"].get("variations", 1):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"generation {gid} has {rec['params'].get('variations', 1)} "
-                            f"variation(s); there is no variation {req.variation}")
+    if (missing := no_such_variation(rec, req.variation)) is not None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, missing)
     row = {"event_id": new_id(), "user_id": req.consent.user_id, "generation_id": gid,
            "variation": req.variation, "accepted": req.accepted, "reason": req.reason,
            "created_at": iso()}
