@@ -103,8 +103,12 @@ def create_app(settings: Settings | None = None,
         store = EventStore(settings.DATA_DIR / "events.sqlite3", outbox=remote is not None)
         models = ModelBank(settings.MODEL_DIR)
         models.load_all()
-        svc = Services(settings, store, models, InferenceRunner(
-            settings.MAX_CONCURRENT_GENERATIONS, settings.MAX_QUEUED_GENERATIONS))
+        svc = Services(settings, store, models, runner=InferenceRunner(
+            settings.MAX_CONCURRENT_GENERATIONS, settings.MAX_QUEUED_GENERATIONS,
+            settings.MAX_QUEUE_WAIT_S, settings.GENERATION_TIMEOUT_S),
+            parser=InferenceRunner(settings.MAX_CONCURRENT_PARSES, settings.MAX_QUEUED_PARSES,
+                                   settings.MAX_QUEUE_WAIT_S, settings.PARSE_TIMEOUT_S,
+                                   name="parse"))
         if remote is not None:
             svc.outbox = OutboxWorker(store, remote, outbox_policy(settings))
             svc.outbox.start()
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None,
                 await svc.outbox.stop()
                 await svc.outbox.remote.close()
             svc.runner.shutdown()
+            svc.parser.shutdown()
             store.close()
 
     app = FastAPI(title="Beat Addicts Local AI Engine", version="0.1.0", lifespan=lifespan,

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     DATA_DIR: Path = Field(Path("data"), description="Embedded event store (SQLite) lives here.")
     MAX_CONCURRENT_GENERATIONS: int = Field(2, ge=1, description="Inference threads.")
     MAX_QUEUED_GENERATIONS: int = Field(16, ge=0, description="Waiting requests before 503.")
+    MAX_QUEUE_WAIT_S: float = Field(1.5, gt=0, le=60, description="A request that cannot start "
+                                    "within this gets 503 with Retry-After.")
+    GENERATION_TIMEOUT_S: float = Field(10.0, gt=0, le=600, description="Deadline of one "
+                                        "generation; past it the request gets 503 and its "
+                                        "thread is freed.")
+    MAX_CONCURRENT_PARSES: int = Field(1, ge=1, description="Threads parsing uploaded MIDI.")
+    MAX_QUEUED_PARSES: int = Field(8, ge=0, description="Uploads waiting to be parsed before "
+                                   "503.")
+    PARSE_TIMEOUT_S: float = Field(5.0, gt=0, le=600, description="Deadline of parsing one "
+                                   "uploaded MIDI file.")
     MAX_BODY_BYTES: int = Field(1_000_000, ge=1024, description="Larger request bodies get 413.")
     MAX_UPLOAD_BYTES: int = Field(512_000, ge=1024, description="Largest MIDI file accepted.")
     OUTBOX_MAX_ATTEMPTS: int = Field(20, ge=1, description="Deliveries tried before an event is "

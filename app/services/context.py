@@ -18,11 +18,13 @@ from eventlog.store import EventStore, NotOptedIn, iso
 @dataclass
 class Services:
     """What the lifespan makes once: settings, the event store and its delivery worker (None
-    without a remote), the models and the inference runner."""
+    without a remote), the models, the inference runner and the runner that parses uploads (its
+    own threads, so a flood of uploads never holds up generation)."""
     settings: Settings
     store: EventStore
     models: ModelBank
     runner: InferenceRunner
+    parser: InferenceRunner
     outbox: OutboxWorker | None = None
 
     def committed(self) -> None:

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from app.schemas.common import GenerateRequest
 from app.services.context import Services, refuse_without_consent
 from app.services.runner import Overloaded
+from beatengine.budget import DeadlineExceeded
 from beatengine.errors import UnsupportedRequest
 from eventlog.store import GenerationRecord
 
@@ -36,6 +37,12 @@ def seconds_to_utc_midnight(now: datetime) -> int:
 def overloaded_error(exc: Overloaded) -> HTTPException:
     return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}",
                          headers={"Retry-After": "1"})
+
+
+def timeout_error(limit_s: float | None) -> HTTPException:
+    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                         f"the request ran past its {limit_s} s deadline and was stopped; ask for "
+                         "fewer bars or variations, or try again", headers={"Retry-After": "1"})
 
 
 async def generate(role: str, request: GenerateRequest, svc: Services, subject: str | None,
@@ -74,6 +81,9 @@ async def generate(role: str, request: GenerateRequest, svc: Services, subject: 
     except UnsupportedRequest as exc:
         await run_in_threadpool(store.release_generation, gid)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except DeadlineExceeded as exc:
+        await run_in_threadpool(store.release_generation, gid)
+        raise timeout_error(runner.timeout_s) from exc
     except BaseException:
         await run_in_threadpool(store.release_generation, gid)
         raise

@@ -1,4 +1,10 @@
-"""Runs inference off the event loop, on a few threads, and refuses work when overloaded."""
+"""Runs expensive work off the event loop, on a few threads, and never keeps a client waiting long.
+
+A request that cannot start within `queue_wait_s` (all threads busy, the queue ahead of it not
+moving) is refused with `Overloaded` (a 503 with Retry-After), as is one arriving while more than
+`max_queued` already wait; what starts runs under a deadline of `timeout_s`
+(`beatengine.budget`), so one request can hold a thread for that long at most.
+"""
 
 import asyncio
 import threading
@@ -6,19 +12,23 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from beatengine.budget import deadline
+
 T = TypeVar("T")
 
 
 class Overloaded(RuntimeError):
-    """More requests are waiting than the service accepts; answered with 503 at once."""
+    """The service cannot start this work soon enough; answered with 503 at once."""
 
 
 class InferenceRunner:
     """A thread pool of `workers` plus a queue of `max_queued`; more in flight is refused."""
 
-    def __init__(self, workers: int, max_queued: int):
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
+    def __init__(self, workers: int, max_queued: int, queue_wait_s: float = 1.5,
+                 timeout_s: float | None = None, name: str = "inference"):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._capacity = workers + max_queued
+        self.queue_wait_s, self.timeout_s = queue_wait_s, timeout_s
         self._in_flight = 0
         self._lock = threading.Lock()
 
@@ -29,15 +39,31 @@ class InferenceRunner:
     def check_capacity(self) -> None:
         """Raise Overloaded now if a new request would be refused (a cheap early answer)."""
         if self._in_flight >= self._capacity:
-            raise Overloaded(f"{self._in_flight} generations in progress; try again shortly")
+            raise Overloaded(f"{self._in_flight} requests in progress; try again shortly")
 
     async def run(self, fn: Callable[[], T]) -> T:
+        """`fn()` on a worker thread under the deadline; Overloaded if it cannot start in time."""
         with self._lock:
             self.check_capacity()
             self._in_flight += 1
-        # The slot is freed when the work itself ends, not when the awaiting request gives up.
-        future = self._pool.submit(fn)
+        loop = asyncio.get_running_loop()
+        started = asyncio.Event()
+
+        def task() -> T:
+            loop.call_soon_threadsafe(started.set)
+            with deadline(self.timeout_s):
+                return fn()
+
+        # The slot is freed when the work itself ends (or is cancelled before it started), not
+        # when the awaiting request gives up.
+        future = self._pool.submit(task)
         future.add_done_callback(self._release)
+        try:
+            await asyncio.wait_for(started.wait(), self.queue_wait_s)
+        except TimeoutError:
+            if future.cancel():
+                raise Overloaded(f"could not start within {self.queue_wait_s} s: "
+                                 f"{self._in_flight} requests ahead; try again shortly") from None
         return await asyncio.wrap_future(future)
 
     def _release(self, _future: object) -> None:
@@ -45,5 +71,5 @@ class InferenceRunner:
             self._in_flight -= 1
 
     def shutdown(self) -> None:
-        """Let running generations finish (they still write to the event store), drop queued ones."""
+        """Let running work finish (it still writes to the event store), drop queued work."""
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from beatengine.budget import check_deadline
 from beatengine.drums import vocab as V
 from beatengine.drums.config import DrumModelConfig
 from beatengine.sampling import gumbel, sample
@@ -84,6 +85,7 @@ class DrumDecoder:
         if forced is not None:
             forced_idx = np.searchsorted(active, forced)
         for s in range(T // 2):
+            check_deadline()
             x = self.tab_a[prev_a] + self.tab_b[prev_b] + step_in[s]         # (B, 3H)
             hs[0] = self.gru.step(0, x, hs[0])
             for i in range(1, L):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 
+from beatengine.budget import check_deadline
 from beatengine.originality import INDEX_FILE, CopyIndex
 from beatengine.sampling import gumbel, sample
 from beatengine.seq.config import SeqModelConfig
@@ -68,6 +69,7 @@ class SeqDecoder:
         logits_out = None if forced is None else np.empty((batch, T, self.cfg.vocab_size), np.float32)
         prev = np.full(batch, self.cfg.bos)
         for t in range(T):
+            check_deadline()
             hs[0] = self.gru.step(0, self.tok_tab[prev] + pre[t], hs[0])
             for i in range(1, L):
                 hs[i] = self.gru.upper(i, hs[i - 1], hs[i])
