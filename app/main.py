@@ -11,11 +11,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.routes import events, generate, state, training
 from app.core.auth import verifier_from_settings
 from app.core.config import Settings, get_settings
+from app.core.http import BodyGuard
 from app.services.context import Services
 from app.services.models import ModelBank
 from app.services.remote_log import open_remote, outbox_policy
@@ -25,43 +25,6 @@ from eventlog.remote import Remote
 from eventlog.store import EventStore
 
 log = logging.getLogger("app")
-
-
-class BodySizeLimit:
-    """413 for request bodies over `max_bytes`: judged by Content-Length up front, else by
-    reading the (chunked) body here, at most `max_bytes` of it, and replaying it to the app."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope["headers"]).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(scope, receive, send)
-            return
-        messages: list[Message] = []
-        size = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            if message["type"] != "http.request" or not message.get("more_body"):
-                break
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await JSONResponse({"detail": f"request body is larger than the {self.max_bytes} bytes "
-                            "this service accepts"}, status_code=413)(scope, receive, send)
 
 
 def _json_safe(value: Any) -> Any:
@@ -130,7 +93,8 @@ def create_app(settings: Settings | None = None,
                   "shared/docs/api-contract.md.")
     app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS,
                        allow_methods=["*"], allow_headers=["*"])
-    app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
+    app.add_middleware(BodyGuard, max_bytes=settings.MAX_BODY_BYTES,
+                       timeout_s=settings.BODY_TIMEOUT_S)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(generate.router)
     app.include_router(events.router)

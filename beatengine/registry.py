@@ -56,18 +56,28 @@ class Checkpoint:
         return self.error is None
 
 
-def verify(path: Path) -> dict:
-    """Return the manifest of a checkpoint directory; raise InvalidCheckpoint if anything is off."""
+def read_manifest(path: Path) -> dict:
+    """The manifest of a checkpoint directory, checked for shape but not against the files' hashes
+    (cheap: what a listing needs). Raises InvalidCheckpoint."""
     try:
         manifest = json.loads((path / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
         raise InvalidCheckpoint(f"no readable {MANIFEST}: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise InvalidCheckpoint(f"{MANIFEST} is not an object")
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
         raise InvalidCheckpoint("manifest lists no files")
     if manifest.get("version") != path.name:
         raise InvalidCheckpoint(f"manifest version {manifest.get('version')!r} != {path.name!r}")
-    for name, digest in files.items():
+    return manifest
+
+
+def verify(path: Path) -> dict:
+    """Return the manifest of a checkpoint directory; raise InvalidCheckpoint if anything is off,
+    every file's sha256 included."""
+    manifest = read_manifest(path)
+    for name, digest in manifest["files"].items():
         f = path / name
         if not f.is_file():
             raise InvalidCheckpoint(f"missing file {name}")
@@ -83,18 +93,20 @@ class Registry:
     def roles(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir()) if self.root.is_dir() else []
 
-    def checkpoints(self, role: str) -> list[Checkpoint]:
-        """Every version of a role, newest first, each verified."""
+    def checkpoints(self, role: str, check_hashes: bool = True) -> list[Checkpoint]:
+        """Every version of a role, newest first, each verified (with `check_hashes` False only
+        its manifest is read: a listing, not a verification)."""
         role_dir = self.root / role
         if not role_dir.is_dir():
             return []
+        check = verify if check_hashes else read_manifest
         out = []
         for p in role_dir.iterdir():
             v = parse_version(p.name)
             if v is None or not p.is_dir():
                 continue
             try:
-                out.append(Checkpoint(role, p.name, p, verify(p)))
+                out.append(Checkpoint(role, p.name, p, check(p)))
             except InvalidCheckpoint as exc:
                 out.append(Checkpoint(role, p.name, p, None, str(exc)))
         return sorted(out, key=lambda c: parse_version(c.version), reverse=True)

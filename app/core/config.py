@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     PARSE_TIMEOUT_S: float = Field(5.0, gt=0, le=600, description="Deadline of parsing one "
                                    "uploaded MIDI file.")
     MAX_BODY_BYTES: int = Field(1_000_000, ge=1024, description="Larger request bodies get 413.")
+    HEADER_TIMEOUT_S: float = Field(10.0, gt=0, le=600, description="A connection whose request "
+                                    "headers take longer is closed (with the protocol of "
+                                    "app.core.http, which scripts/run.sh uses).")
+    BODY_TIMEOUT_S: float = Field(15.0, gt=0, le=600, description="A request body that takes "
+                                  "longer to arrive gets 408.")
     MAX_UPLOAD_BYTES: int = Field(512_000, ge=1024, description="Largest MIDI file accepted.")
     OUTBOX_MAX_ATTEMPTS: int = Field(20, ge=1, description="Deliveries tried before an event is "
                                      "dead-lettered.")

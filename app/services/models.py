@@ -8,7 +8,7 @@ from beatengine.arrangement import Arranger
 from beatengine.drums.generator import DrumGenerator
 from beatengine.harmony.chords import ChordGenerator
 from beatengine.harmony.lines import LineGenerator
-from beatengine.registry import Checkpoint, Registry
+from beatengine.registry import MANIFEST, Checkpoint, InvalidCheckpoint, Registry, verify
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ class ModelBank:
     def __init__(self, model_dir: Path):
         self.registry = Registry(model_dir)
         self.loaded: dict[str, LoadedModel] = {}
+        # (version dir, manifest mtime and size) -> why it is invalid, None when its files match
+        # their hashes: hashing happens once per version, when it is loaded or first listed
+        self._verified: dict[tuple, str | None] = {}
 
     def load_all(self) -> None:
         """Load the newest promoted version of each role (one that passed the evaluation gate);
@@ -49,6 +52,8 @@ class ModelBank:
         version is skipped with a warning and the next candidate is tried."""
         for role, loader in LOADERS.items():
             candidates = self.registry.checkpoints(role)
+            for c in candidates:
+                self._verified[_stamp(c.path)] = c.error
             if any(c.valid and c.manifest.get("promoted") for c in candidates):
                 candidates = [c for c in candidates if not c.valid or c.manifest.get("promoted")]
             else:
@@ -87,12 +92,39 @@ class ModelBank:
         return {role: (m.version if (m := self.loaded.get(role)) else None) for role in LOADERS}
 
     def describe(self) -> dict[str, list[dict]]:
-        """Every checkpoint in the registry per role, which one is loaded, and its manifest."""
+        """Every checkpoint in the registry per role, which one is loaded, and its manifest: a
+        listing of manifests, with each version's files hashed only the first time it is seen."""
         out: dict[str, list[dict]] = {}
         for role in sorted(set(self.registry.roles()) | set(LOADERS)):
             loaded = self.loaded.get(role)
-            out[role] = [{"version": c.version, "valid": c.valid, "error": c.error,
-                          "loaded": loaded is not None and loaded.version == c.version,
-                          "promoted": bool(c.manifest and c.manifest.get("promoted")),
-                          "manifest": c.manifest} for c in self.registry.checkpoints(role)]
+            rows = []
+            for c in self.registry.checkpoints(role, check_hashes=False):
+                error = c.error or self._verification(c.path)
+                rows.append({"version": c.version, "valid": error is None, "error": error,
+                             "loaded": loaded is not None and loaded.version == c.version,
+                             "promoted": bool(c.manifest and c.manifest.get("promoted")),
+                             "manifest": c.manifest if error is None else None})
+            out[role] = rows
         return out
+
+    def _verification(self, path: Path) -> str | None:
+        """Why the version at `path` is invalid (None: valid), hashing its files only when its
+        manifest changed since the last look."""
+        stamp = _stamp(path)
+        if stamp not in self._verified:
+            try:
+                verify(path)
+                self._verified[stamp] = None
+            except InvalidCheckpoint as exc:
+                self._verified[stamp] = str(exc)
+        return self._verified[stamp]
+
+
+def _stamp(path: Path) -> tuple:
+    """What identifies one state of a version directory: its path and its manifest's mtime and
+    size (publishing and recording an evaluation rewrite the manifest)."""
+    try:
+        st = (path / MANIFEST).stat()
+    except OSError:
+        return (str(path), None, None)
+    return (str(path), st.st_mtime_ns, st.st_size)

@@ -1,0 +1,118 @@
+"""Slow clients are timed out: a deadline for a request's headers (in the server protocol) and for
+its body (in the app).
+
+uvicorn times out only idle keep-alive connections: a client that opens a connection and sends
+nothing, or sends its headers a byte at a time, holds the connection (and a file descriptor) for
+ever. `TimedHttpToolsProtocol` is uvicorn's httptools protocol with a deadline: the headers of
+every request must be complete within `HEADER_TIMEOUT_S` of the connection opening or of the
+request's first byte, else the connection is closed. Use it with
+`uvicorn app.main:app --http app.core.http:TimedHttpToolsProtocol` (scripts/run.sh does); behind
+nginx, its `client_header_timeout` and `client_body_timeout` do the same (docs/reliability.md).
+
+`BodyGuard` reads every request body before the app sees it: larger than `max_bytes` is a 413,
+slower than `timeout_s` in all a 408, both with the service's error body.
+"""
+
+import asyncio
+from asyncio import TimerHandle, Transport
+
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from app.core.config import get_settings
+
+
+class TimedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, closing connections whose headers do not arrive in time."""
+
+    _header_timer: TimerHandle | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout_s = get_settings().HEADER_TIMEOUT_S
+
+    def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._header_timer is None:  # a keep-alive connection's next request
+            self._arm_header_timer()
+
+    def on_headers_complete(self) -> None:
+        self._disarm_header_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+    def _arm_header_timer(self) -> None:
+        self._header_timer = self.loop.call_later(self.header_timeout_s, self._headers_too_slow)
+
+    def _disarm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+class BodyGuard:
+    """413 for request bodies over `max_bytes` (judged by Content-Length up front, else by reading
+    the chunked body here, at most `max_bytes` of it), 408 when the whole body takes longer than
+    `timeout_s` to arrive; the body read is then replayed to the app."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float):
+        self.app, self.max_bytes, self.timeout_s = app, max_bytes, timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                messages = await self._read(receive)
+        except TimeoutError:
+            # the rest of the body may still come: the connection cannot carry another request
+            await _error(408, f"the request body did not arrive within {self.timeout_s} s",
+                         "request_timeout", {"connection": "close"})(scope, receive, send)
+            return
+        if messages is None:
+            await self._too_large(scope, receive, send)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> list[Message] | None:
+        """The body's messages, or None as soon as they pass `max_bytes`."""
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                return None
+            if message["type"] != "http.request" or not message.get("more_body"):
+                return messages
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _error(413, f"request body is larger than the {self.max_bytes} bytes this service "
+                     "accepts", "payload_too_large")(scope, receive, send)
+
+
+def _error(status: int, detail: str, code: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
