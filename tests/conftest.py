@@ -21,6 +21,11 @@ CONSENT = {"user_id": "u_test", "terms_version": "2026-01", "terms_accepted": Tr
            "training_opt_in": False}
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-lock", action="store_true",
+                     help="rewrite tests/fixtures/behaviour_lock.json (see tests/behaviour_lock.py)")
+
+
 def make_client(tmp_path: Path, model_dir: Path = SHIPPED_MODELS, **overrides) -> TestClient:
     settings = Settings(MODEL_DIR=model_dir, DATA_DIR=tmp_path / "data", **overrides)
     return TestClient(create_app(settings))
