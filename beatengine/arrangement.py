@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from beatengine.drums import vocab as DV
-from beatengine.drums.generator import DrumGenerator, DrumParams
-from beatengine.harmony import chord_vocab as CV
-from beatengine.harmony.chords import ChordGenerator, ChordParams
-from beatengine.harmony.lines import LineGenerator, LineParams
-from beatengine.harmony.progression import Span
-from beatengine.harmony.voicing import GENRE_VOICING, voice_progression
 from beatengine.midi_io import Note
+from beatengine.roles.chords import vocab as CV
+from beatengine.roles.chords.generator import ChordGenerator, ChordParams
+from beatengine.roles.chords.progression import Span
+from beatengine.roles.chords.voicing import GENRE_VOICING, voice_progression
+from beatengine.roles.drums import vocab as DV
+from beatengine.roles.drums.generator import DrumGenerator, DrumParams
+from beatengine.roles.lines.generator import LineGenerator, LineParams
 from beatengine.theory import Key
 
 PARTS = ("drums", "bass", "chords", "melody")

@@ -1,7 +1,7 @@
 """The project's genre list and where each genre's knowledge comes from.
 
 `source` is "data" when the drum model learns the genre from the Groove MIDI Dataset, "rules" when it
-learns it only from the project's own style rules (`beatengine.drums.style_rules`), and "data+rules"
+learns it only from the project's own style rules (`beatengine.roles.drums.style_rules`), and "data+rules"
 when both contribute.
 """
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from beatengine.genres import GENRE_NAMES
-from beatengine.harmony.bass_rules import RULE_GENRES, bassline
 from beatengine.midi_io import Note
+from beatengine.roles.bassline.rules import RULE_GENRES, bassline
 from beatengine.theory import QUALITIES, Chord, parse_chord
 
 METERS = ("4/4", "3/4", "6/8")

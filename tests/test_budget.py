@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.services.runner import InferenceRunner, Overloaded
-from beatengine import registry
+from beatengine import checkpoints as registry
 from tests.conftest import CONSENT, ROOT, make_client
 
 

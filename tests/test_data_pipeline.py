@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from beatengine.drums import vocab as V
-from beatengine.drums.style_rules import RULE_GENRES, generate
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.style_rules import RULE_GENRES, generate
 from tests.midi_fixtures import drum_file, make_gmd_dir, rock_beat
 from training import data_pipeline as dp
 

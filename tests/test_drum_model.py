@@ -3,11 +3,11 @@
 import numpy as np
 import torch
 
-from beatengine.drums import vocab as V
-from beatengine.drums.config import DrumModelConfig
-from beatengine.drums.decoder import DrumDecoder
-from beatengine.drums.generator import DrumGenerator, DrumParams
-from beatengine.drums.model import DrumModel, drum_loss
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.config import DrumModelConfig
+from beatengine.roles.drums.decoder import DrumDecoder
+from beatengine.roles.drums.generator import DrumGenerator, DrumParams
+from beatengine.roles.drums.model import DrumModel, drum_loss
 
 
 def _tiny(active=None) -> tuple[DrumModel, DrumModelConfig]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from beatengine.registry import Registry
+from beatengine.checkpoints import Registry
 from tests.midi_fixtures import make_gmd_dir, tiny_training_config, varied_beat
 from training import evaluate as ev
 from training import measures

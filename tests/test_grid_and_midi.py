@@ -3,9 +3,9 @@
 import numpy as np
 import pretty_midi
 
-from beatengine.drums import vocab as V
-from beatengine.drums.grid import DrumGrid, quantize, render, tokens_to_hits
 from beatengine.midi_io import Note, Song, Track, read_midi, write_midi
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.grid import DrumGrid, quantize, render, tokens_to_hits
 
 
 def test_write_then_read_gives_the_same_notes_tempo_and_metre(tmp_path):

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import numpy as np
 
-from beatengine.drums import vocab as V
-from beatengine.drums.features import onset_window_hashes
-from beatengine.drums.generator import DrumGenerator, DrumParams
+from beatengine.checkpoints import Registry
 from beatengine.originality import INDEX_FILE, CopyIndex, interval_ngram_hashes
-from beatengine.registry import Registry
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.features import onset_window_hashes
+from beatengine.roles.drums.generator import DrumGenerator, DrumParams
 from tests.conftest import CONSENT, SHIPPED_MODELS, decode_midi, make_client
 
 

@@ -2,7 +2,7 @@
 
 import json
 
-from beatengine.registry import Registry, parse_version, verify
+from beatengine.checkpoints import Registry, parse_version, verify
 
 
 def _publish(reg: Registry, payload: bytes = b"weights") -> str:

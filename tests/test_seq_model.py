@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from safetensors.torch import save
 
-from beatengine.harmony import line_vocab as LV
+from beatengine.roles.lines import vocab as LV
 from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.decoder import Conditions, SeqDecoder
 from beatengine.seq.markov import MarkovSeq

@@ -3,14 +3,14 @@
 import pytest
 
 from beatengine.genres import GENRE_NAMES
-from beatengine.harmony.voicing import (
+from beatengine.midi_io import Note
+from beatengine.roles.chords.voicing import (
     GENRE_VOICING,
     MUD_LIMIT,
     VOICING_STYLES,
     voice_chord,
     voice_progression,
 )
-from beatengine.midi_io import Note
 from beatengine.theory import Chord, parse_chord
 
 II_V_I = ["Dm7", "G7", "Cmaj7"]

@@ -2,13 +2,13 @@
 
 Sources, each labelled with a project genre:
 - the Groove MIDI Dataset (`gmd_dir`): TD-11 notes mapped to the kit pieces of
-  `beatengine.drums.vocab`, quantized to 16ths keeping each hit's velocity and microtiming, sliced
+  `beatengine.roles.drums.vocab`, quantized to 16ths keeping each hit's velocity and microtiming, sliced
   into 8-bar windows (hop 4 bars); each short fill clip is spliced after 3 bars of a beat by the same
   drummer in the same style, so the model learns how grooves run into fills;
 - MIDI a user drops in `user_dir/<genre>/*.mid` (any General MIDI drum part on channel 10);
 - drum material the service's users offered for training (`event_log`: the service's SQLite file
   or a Postgres URL), read only through the opt-in view (`eventlog.material`);
-- the project's style rules (`beatengine.drums.style_rules`) for genres the data lacks.
+- the project's style rules (`beatengine.roles.drums.style_rules`) for genres the data lacks.
 
 `python -m training.data_pipeline --config training/configs/local.json` prints what it finds.
 """
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from beatengine.drums import style_rules
-from beatengine.drums import vocab as V
-from beatengine.drums.grid import DrumGrid, quantize
 from beatengine.genres import GENRE_INDEX, gmd_style_to_genre
 from beatengine.midi_io import DRUM_CHANNEL, read_midi
+from beatengine.roles.drums import style_rules
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.grid import DrumGrid, quantize
 from eventlog.material import material_ids, read_material
 from training.event_songs import event_log_source
 

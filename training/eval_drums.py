@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from beatengine.drums import vocab as V
-from beatengine.drums.features import SCALAR_FEATURES, feature_vector, onset_window_hashes
-from beatengine.drums.generator import DrumGenerator, DrumParams
-from beatengine.drums.grid import DrumGrid, tokens_to_hits
-from beatengine.drums.markov import MarkovDrums
 from beatengine.genres import GENRE_NAMES
 from beatengine.midi_io import Song, Track, read_midi, write_midi
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.features import SCALAR_FEATURES, feature_vector, onset_window_hashes
+from beatengine.roles.drums.generator import DrumGenerator, DrumParams
+from beatengine.roles.drums.grid import DrumGrid, tokens_to_hits
+from beatengine.roles.drums.markov import MarkovDrums
 from training import data_pipeline as dp
 from training.originality_index import drum_index
 from training.train_drums import load_arrays

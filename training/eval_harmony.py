@@ -19,13 +19,13 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from beatengine.harmony import chord_vocab as CV
-from beatengine.harmony import line_vocab as LV
-from beatengine.harmony.chords import ChordGenerator, ChordParams, chord_window_hashes
-from beatengine.harmony.lines import NGRAM, LineGenerator, LineParams, note_ngram_hashes
-from beatengine.harmony.progression import Span
-from beatengine.harmony.voicing import voice_progression
 from beatengine.midi_io import Note, Song, Track, read_midi, write_midi
+from beatengine.roles.chords import vocab as CV
+from beatengine.roles.chords.generator import ChordGenerator, ChordParams, chord_window_hashes
+from beatengine.roles.chords.progression import Span
+from beatengine.roles.chords.voicing import voice_progression
+from beatengine.roles.lines import vocab as LV
+from beatengine.roles.lines.generator import NGRAM, LineGenerator, LineParams, note_ngram_hashes
 from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.markov import MarkovSeq
 from beatengine.theory import Chord, Key, estimate_chords, ks_key

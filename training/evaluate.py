@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from beatengine.registry import Checkpoint, Registry, parse_version
+from beatengine.checkpoints import Checkpoint, Registry, parse_version
 from training import measures
 
 EVALUATORS = {"drums": "training.eval_drums", "chords": "training.eval_harmony",

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from beatengine.drums import style_rules
-from beatengine.drums import vocab as DV
-from beatengine.harmony import bass_rules
-from beatengine.harmony import chord_vocab as CV
-from beatengine.harmony import line_vocab as LV
 from beatengine.midi_io import Note
+from beatengine.roles.bassline import rules as bass_rules
+from beatengine.roles.chords import vocab as CV
+from beatengine.roles.drums import style_rules
+from beatengine.roles.drums import vocab as DV
+from beatengine.roles.lines import vocab as LV
 from beatengine.theory import Chord, Key
 from training.harmony_songs import Song
 

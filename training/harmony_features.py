@@ -8,10 +8,10 @@ richness; histograms of root motion and chord classes.
 
 import numpy as np
 
-from beatengine.harmony import chord_vocab as CV
-from beatengine.harmony.lines import downbeat_root_share
-from beatengine.harmony.progression import Span
 from beatengine.midi_io import Note
+from beatengine.roles.chords import vocab as CV
+from beatengine.roles.chords.progression import Span
+from beatengine.roles.lines.generator import downbeat_root_share
 from beatengine.theory import Key
 
 LINE_SCALARS = ("notes_per_bar", "mean_duration", "pitch_range", "mean_abs_interval",

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from beatengine.drums.features import onset_window_hashes
+from beatengine.checkpoints import Registry
 from beatengine.originality import INDEX_FILE, CopyIndex
-from beatengine.registry import Registry
+from beatengine.roles.drums.features import onset_window_hashes
 from training import data_pipeline as dp
 
 # A part copies when more of its windows are found in the training set than held-out real music

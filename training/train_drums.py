@@ -22,12 +22,12 @@ import torch
 from safetensors.torch import save
 from tqdm import tqdm
 
-from beatengine.drums.config import DrumModelConfig
-from beatengine.drums.generator import CONFIG_FILE, WEIGHTS_FILE
-from beatengine.drums.markov import MarkovDrums
-from beatengine.drums.model import DrumModel, drum_loss
+from beatengine.checkpoints import Checkpoint, Registry
 from beatengine.originality import INDEX_FILE
-from beatengine.registry import Checkpoint, Registry
+from beatengine.roles.drums.config import DrumModelConfig
+from beatengine.roles.drums.generator import CONFIG_FILE, WEIGHTS_FILE
+from beatengine.roles.drums.markov import MarkovDrums
+from beatengine.roles.drums.model import DrumModel, drum_loss
 from training import data_pipeline as dp
 from training.loop import device_setup, optimise
 from training.originality_index import drum_index, index_summary

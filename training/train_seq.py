@@ -20,12 +20,12 @@ import torch
 from safetensors.torch import save
 from tqdm import tqdm
 
-from beatengine.harmony import chord_vocab as CV
-from beatengine.harmony import line_vocab as LV
-from beatengine.harmony.chords import chord_window_hashes
-from beatengine.harmony.lines import NGRAM, note_ngram_hashes
+from beatengine.checkpoints import Checkpoint, Registry
 from beatengine.originality import INDEX_FILE, CopyIndex
-from beatengine.registry import Checkpoint, Registry
+from beatengine.roles.chords import vocab as CV
+from beatengine.roles.chords.generator import chord_window_hashes
+from beatengine.roles.lines import vocab as LV
+from beatengine.roles.lines.generator import NGRAM, note_ngram_hashes
 from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.decoder import CONFIG_FILE, WEIGHTS_FILE
 from beatengine.seq.markov import MarkovSeq

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field, StrictInt, field_validator
 
 from app.schemas.common import GenerateRequest
-from beatengine.drums.vocab import PIECE_NAMES
+from beatengine.roles.drums.vocab import PIECE_NAMES
 
 
 class DrumsRequest(GenerateRequest):

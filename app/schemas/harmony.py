@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.schemas.common import ChordItem, GenerateRequest, NoteOut
-from beatengine.harmony.voicing import VOICING_STYLES
+from beatengine.roles.chords.voicing import VOICING_STYLES
 from beatengine.theory import parse_chord, parse_key
 
 

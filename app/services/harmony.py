@@ -10,13 +10,13 @@ from app.services.models import ModelBank
 from beatengine import instruments
 from beatengine.errors import UnsupportedRequest
 from beatengine.genres import GENRE_BY_NAME
-from beatengine.harmony import line_vocab as LV
-from beatengine.harmony.chord_vocab import beats_per_bar
-from beatengine.harmony.chords import ChordParams
-from beatengine.harmony.lines import LineParams
-from beatengine.harmony.progression import Span, chords_out, parse_items, spans_of
-from beatengine.harmony.voicing import GENRE_VOICING
 from beatengine.midi_io import Note, Song, Track, write_midi
+from beatengine.roles.chords.generator import ChordParams
+from beatengine.roles.chords.progression import Span, chords_out, parse_items, spans_of
+from beatengine.roles.chords.vocab import beats_per_bar
+from beatengine.roles.chords.voicing import GENRE_VOICING
+from beatengine.roles.lines import vocab as LV
+from beatengine.roles.lines.generator import LineParams
 from beatengine.theory import Key, infer_key, parse_key
 from eventlog.store import EventStore
 

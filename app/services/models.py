@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beatengine.arrangement import Arranger
-from beatengine.drums.generator import DrumGenerator
-from beatengine.harmony.chords import ChordGenerator
-from beatengine.harmony.lines import LineGenerator
-from beatengine.registry import MANIFEST, Checkpoint, InvalidCheckpoint, Registry, verify
+from beatengine.checkpoints import MANIFEST, Checkpoint, InvalidCheckpoint, Registry, verify
+from beatengine.roles.chords.generator import ChordGenerator
+from beatengine.roles.drums.generator import DrumGenerator
+from beatengine.roles.lines.generator import LineGenerator
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from beatengine.drums import vocab as V
 from beatengine.midi_io import TICKS_PER_BEAT, Note
+from beatengine.roles.drums import vocab as V
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from beatengine.drums import vocab as V
+from beatengine.roles.drums import vocab as V
 from beatengine.seq.markov import MarkovSeq
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from beatengine.budget import check_deadline
-from beatengine.drums import vocab as V
-from beatengine.drums.config import DrumModelConfig
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.config import DrumModelConfig
 from beatengine.sampling import gumbel, sample
 from beatengine.seq.numpy_gru import NumpyGRU
 

@@ -3,8 +3,8 @@
 import json
 from dataclasses import asdict, dataclass, field
 
-from beatengine.drums import vocab as V
 from beatengine.genres import GENRE_NAMES
+from beatengine.roles.drums import vocab as V
 
 VOCAB_VERSION = 1  # bump when the meaning of tokens, positions or bins changes
 

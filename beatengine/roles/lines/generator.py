@@ -1,7 +1,7 @@
 """Basslines and melodies from a checkpoint: a progression, a key and controls in; notes out.
 
 Both roles share one decoder and differ in their vocabulary's reference pitch, their per-step
-features and their masks (see `beatengine.harmony.masks`). Melodies are planned in 2-bar units:
+features and their masks (see `beatengine.roles.lines.masks`). Melodies are planned in 2-bar units:
 a motif, a varied answer (same rhythm, new pitches), the motif again and a new close, so phrases
 repeat and vary the way songs do.
 """
@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from beatengine.errors import UnsupportedRequest
-from beatengine.harmony import line_vocab as LV
-from beatengine.harmony import masks
-from beatengine.harmony.progression import Span
 from beatengine.midi_io import Note
 from beatengine.originality import (
     Originality,
     interval_ngram_hashes,
     resample_copies,
 )
+from beatengine.roles.chords.progression import Span
+from beatengine.roles.lines import masks
+from beatengine.roles.lines import vocab as LV
 from beatengine.seq.decoder import Conditions, SeqCheckpoint
 from beatengine.theory import Key
 

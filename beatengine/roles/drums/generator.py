@@ -6,14 +6,14 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 
-from beatengine.drums import vocab as V
-from beatengine.drums.config import DrumModelConfig
-from beatengine.drums.decoder import DecodeResult, DrumDecoder
-from beatengine.drums.features import onset_window_hashes
-from beatengine.drums.grid import DrumGrid, render, tokens_to_hits
 from beatengine.errors import UnsupportedRequest
 from beatengine.midi_io import Note
 from beatengine.originality import INDEX_FILE, CopyIndex, Originality, resample_copies
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.config import DrumModelConfig
+from beatengine.roles.drums.decoder import DecodeResult, DrumDecoder
+from beatengine.roles.drums.features import onset_window_hashes
+from beatengine.roles.drums.grid import DrumGrid, render, tokens_to_hits
 from beatengine.sampling import combine, forbid, nudge
 
 WEIGHTS_FILE = "model.safetensors"

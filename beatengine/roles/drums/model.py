@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from beatengine.drums import vocab as V
-from beatengine.drums.config import DrumModelConfig
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.config import DrumModelConfig
 
 
 class DrumModel(nn.Module):

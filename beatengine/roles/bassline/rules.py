@@ -44,8 +44,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from beatengine.harmony import bass_voicing as V
 from beatengine.midi_io import Note
+from beatengine.roles.bassline import voicing as V
 from beatengine.theory import Chord
 
 Riff = list[tuple[int, str, float, float | None]]   # (step, role, velocity, duration)

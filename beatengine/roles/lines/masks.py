@@ -11,7 +11,7 @@ Each mask is one small function; a generator adds up the ones it needs:
 
 import numpy as np
 
-from beatengine.harmony.line_vocab import HOLD, REST
+from beatengine.roles.lines.vocab import HOLD, REST
 from beatengine.sampling import NEG_INF
 from beatengine.theory import Chord, Key
 

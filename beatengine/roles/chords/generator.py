@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from beatengine.errors import UnsupportedRequest
-from beatengine.harmony import chord_vocab as CV
-from beatengine.harmony.progression import Span, parse_items, timeline
-from beatengine.harmony.voicing import voice_progression
 from beatengine.midi_io import Note
 from beatengine.originality import Originality, resample_copies, window_hashes
+from beatengine.roles.chords import vocab as CV
+from beatengine.roles.chords.progression import Span, parse_items, timeline
+from beatengine.roles.chords.voicing import voice_progression
 from beatengine.sampling import NEG_INF
 from beatengine.seq.decoder import Conditions, SeqCheckpoint
 from beatengine.theory import MODES, Key

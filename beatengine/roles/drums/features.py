@@ -7,9 +7,9 @@ fall. All are computed on the fixed 16th grid, so real and generated parts are m
 
 import numpy as np
 
-from beatengine.drums import vocab as V
-from beatengine.drums.grid import DrumGrid
 from beatengine.originality import window_hashes
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.grid import DrumGrid
 
 PIECE_GROUPS: dict[str, tuple[int, ...]] = {
     "kick": (V.KICK,), "snare": (V.SNARE,), "hats": (V.CLOSED_HH, V.OPEN_HH, V.HH_ROLL),

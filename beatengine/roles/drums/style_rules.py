@@ -29,8 +29,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from beatengine.drums import vocab as V
-from beatengine.drums.grid import DrumGrid
+from beatengine.roles.drums import vocab as V
+from beatengine.roles.drums.grid import DrumGrid
 
 RULE_GENRES: tuple[str, ...] = ("trap", "drill", "boom_bap", "lofi", "house", "techno",
                                 "drum_and_bass")

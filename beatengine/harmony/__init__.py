@@ -1,1 +1,0 @@
-"""Harmony roles: chord progressions, voicings, basslines and melodies."""

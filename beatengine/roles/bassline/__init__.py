@@ -1,0 +1,1 @@
+"""bassline role."""

@@ -1,0 +1,1 @@
+"""chords role."""

@@ -1,0 +1,1 @@
+"""melody role."""
