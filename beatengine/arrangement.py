@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from beatengine.meter import beats_per_bar
 from beatengine.midi_io import Note
-from beatengine.roles.chords import vocab as CV
 from beatengine.roles.chords.generator import ChordGenerator, ChordParams
 from beatengine.roles.chords.progression import Span
 from beatengine.roles.chords.voicing import GENRE_VOICING, voice_progression
@@ -107,7 +107,7 @@ class Arranger:
         self.drums, self.chords, self.bass, self.melody = drums, chords, bass, melody
 
     def arrange(self, p: ArrangementParams) -> Arrangement:
-        bpb = CV.beats_per_bar(p.time_signature)
+        bpb = beats_per_bar(p.time_signature)
         progressions = self.progressions(p)
         out = Arrangement([], [], {part: [] for part in p.parts})
         leads: dict[tuple, list[Note]] = {}        # lead notes per (name, bars, energy)

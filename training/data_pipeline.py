@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from beatengine.genres import GENRE_INDEX, gmd_style_to_genre
+from beatengine.meter import MAX_STEPS_PER_BAR, METER_INDEX, STEPS_PER_BAR, STEPS_PER_BEAT
 from beatengine.midi_io import DRUM_CHANNEL, read_midi
 from beatengine.roles.drums import style_rules
 from beatengine.roles.drums import vocab as V
@@ -53,7 +54,7 @@ class Example:
 
 
 def _bars_of(parsed_length: float, meter: str) -> int:
-    return int(parsed_length * V.STEPS_PER_BEAT) // V.STEPS_PER_BAR[meter]
+    return int(parsed_length * STEPS_PER_BEAT) // STEPS_PER_BAR[meter]
 
 
 def windows(grid: DrumGrid, bars: int = WINDOW_BARS, hop: int = HOP_BARS) -> list[DrumGrid]:
@@ -70,7 +71,7 @@ def load_midi_grid(path: Path | str | bytes, meter: str | None = None,
     """A drum file as a grid over its whole bars, and its tempo; None if it has no drums."""
     parsed = read_midi(str(path) if isinstance(path, Path) else path)
     meter = meter or parsed.time_signature
-    if meter not in V.STEPS_PER_BAR:
+    if meter not in STEPS_PER_BAR:
         return None
     notes = parsed.notes_by_channel.get(DRUM_CHANNEL, [])
     n_bars = max(1, _bars_of(parsed.length_beats, meter)) if is_fill else _bars_of(
@@ -249,14 +250,14 @@ def density_of(hpb: float, quantiles: list[float]) -> float:
 
 
 def position_ids(meter: str, n_bars: int, fill_bars: np.ndarray) -> np.ndarray:
-    spb = V.STEPS_PER_BAR[meter]
-    m = V.METER_INDEX[meter]
+    spb = STEPS_PER_BAR[meter]
+    m = METER_INDEX[meter]
     return np.array([V.position_id(m, t % spb, bool(fill_bars[t // spb]), t // spb)
                      for t in range(n_bars * spb)], dtype=np.int64)
 
 
 def to_arrays(examples: list[Example], quantiles: dict[str, list[float]],
-              max_len: int = WINDOW_BARS * V.MAX_STEPS_PER_BAR) -> DrumArrays:
+              max_len: int = WINDOW_BARS * MAX_STEPS_PER_BAR) -> DrumArrays:
     n, p = len(examples), V.NUM_PIECES
     a = DrumArrays(
         inp=np.full((n, max_len), V.BOS, np.int64), tgt=np.full((n, max_len), -1, np.int64),
@@ -281,7 +282,7 @@ def to_arrays(examples: list[Example], quantiles: dict[str, list[float]],
         a.tempo[i] = ex.bpm
         q = quantiles.get(ex.genre)
         a.density[i] = density_of(hits_per_bar(g), q) if q else 0.5
-        a.meter[i] = V.METER_INDEX[g.meter]
+        a.meter[i] = METER_INDEX[g.meter]
     return a
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from beatengine.genres import GENRE_NAMES
+from beatengine.meter import STEPS_PER_BAR, STEPS_PER_BEAT
 from beatengine.midi_io import Song, Track, read_midi, write_midi
 from beatengine.roles.drums import vocab as V
 from beatengine.roles.drums.features import SCALAR_FEATURES, feature_vector, onset_window_hashes
@@ -93,7 +94,7 @@ class Baselines:
 
 
 def _grid(meter: str, hits: np.ndarray, velocity: np.ndarray) -> DrumGrid:
-    grid = DrumGrid.empty(meter, len(hits) // V.STEPS_PER_BAR[meter])
+    grid = DrumGrid.empty(meter, len(hits) // STEPS_PER_BAR[meter])
     grid.hits = hits
     grid.velocity = np.where(hits, velocity, 0)
     return grid
@@ -106,9 +107,9 @@ def model_clip(gen: DrumGenerator, c: Clip, seed: int, density: float) -> tuple[
     v = gen.generate(p)[0]
     midi = write_midi(Song([Track("drums", v.notes, is_drum=True, channel=9)], bpm=p.bpm,
                            time_signature=p.time_signature,
-                           length_beats=v.grid.n_steps / V.STEPS_PER_BEAT))
+                           length_beats=v.grid.n_steps / STEPS_PER_BEAT))
     parsed = read_midi(midi)
-    beats_per_bar = V.STEPS_PER_BAR[p.time_signature] / V.STEPS_PER_BEAT
+    beats_per_bar = STEPS_PER_BAR[p.time_signature] / STEPS_PER_BEAT
     return v.grid, {"bars_ok": round(parsed.length_beats / beats_per_bar, 6) == p.bars,
                     "tempo_ok": abs(parsed.bpm - p.bpm) < 0.01,
                     "meter_ok": parsed.time_signature == p.time_signature,

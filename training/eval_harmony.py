@@ -19,6 +19,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from beatengine.meter import METERS, beats_per_bar, steps_per_bar
 from beatengine.midi_io import Note, Song, Track, read_midi, write_midi
 from beatengine.roles.chords import vocab as CV
 from beatengine.roles.chords.generator import ChordGenerator, ChordParams, chord_window_hashes
@@ -105,7 +106,7 @@ def folder_clips(role: str, folder: Path, genre: str | None) -> list[Clip]:
         mean = {k: np.mean([n.pitch for n in v]) for k, v in pitched.items()}
         pick = named[0] if named else (min(mean, key=mean.get) if role == "bassline"
                                        else max(mean, key=mean.get))
-        meter = parsed.time_signature if parsed.time_signature in LV.METERS else "4/4"
+        meter = parsed.time_signature if parsed.time_signature in METERS else "4/4"
         fake = DataSong(str(path), "folder", "validation", g, key, meter, parsed.bpm,
                         [(s, e, c) for s, e, c in chords], pitched[pick] if role == "melody" else None,
                         pitched[pick] if role == "bassline" else None, None)
@@ -135,11 +136,11 @@ def _tracks(path: Path) -> dict[str, list[Note]]:
 def features(role: str, notes: list[Note], spans: list[Span], c: Clip) -> np.ndarray:
     if role == "chords":
         return HF.progression_features(spans, c.key, c.bars)
-    return HF.line_features(notes, spans, c.key, c.bars, CV.beats_per_bar(c.meter))
+    return HF.line_features(notes, spans, c.key, c.bars, beats_per_bar(c.meter))
 
 
 def midi_checks(notes: list[Note], c: Clip) -> dict:
-    bpb = CV.beats_per_bar(c.meter)
+    bpb = beats_per_bar(c.meter)
     data = write_midi(Song([Track("part", notes)], bpm=c.bpm, time_signature=c.meter,
                            key_signature=c.key.midi_key_signature(), length_beats=c.bars * bpb))
     parsed = read_midi(data)
@@ -202,7 +203,7 @@ class Systems:
 
     def random_clip(self, c: Clip, seed: int) -> tuple[list[Note], list[Span]]:
         rng = np.random.default_rng(seed)
-        bpb = CV.beats_per_bar(c.meter)
+        bpb = beats_per_bar(c.meter)
         if self.role == "chords":
             k = chords_per_bar(c)
             step = bpb / k
@@ -218,8 +219,8 @@ class Systems:
                                      c.meter), spans
         low, high = REGISTER[self.role]
         pool = [p for p in range(low, high + 1) if p % 12 in c.key.scale]
-        steps = c.bars * LV.steps_per_bar(c.meter)
-        onsets = np.nonzero(rng.random(steps) < self.mean_density / LV.steps_per_bar(c.meter))[0]
+        steps = c.bars * steps_per_bar(c.meter)
+        onsets = np.nonzero(rng.random(steps) < self.mean_density / steps_per_bar(c.meter))[0]
         notes = [Note(int(rng.choice(pool)), t / 4, (nxt - t) / 4, 90) for t, nxt in
                  zip(onsets, [*onsets[1:], steps], strict=True)]
         return notes, c.spans

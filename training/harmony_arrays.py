@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from beatengine.meter import STEPS_PER_BEAT, beats_per_bar, steps_per_bar
 from beatengine.midi_io import Note
 from beatengine.roles.bassline import rules as bass_rules
 from beatengine.roles.chords import vocab as CV
@@ -77,15 +78,15 @@ def _windows(n_bars: int, window: int, hop: int) -> list[tuple[int, int]]:
 
 def song_chord_tokens(song: Song) -> np.ndarray:
     """(beats,) key-relative chord token per quarter-note beat."""
-    bpb = CV.beats_per_bar(song.meter)
-    steps = LV.chord_steps(song.chords, song.n_bars * bpb * LV.STEPS_PER_BEAT)
-    return np.array([CV.chord_token(c, song.key) for c in steps[::LV.STEPS_PER_BEAT]], np.int64)
+    bpb = beats_per_bar(song.meter)
+    steps = LV.chord_steps(song.chords, song.n_bars * bpb * STEPS_PER_BEAT)
+    return np.array([CV.chord_token(c, song.key) for c in steps[::STEPS_PER_BEAT]], np.int64)
 
 
 def chord_examples(songs: list[Song]) -> list[Example]:
     out = []
     for song in songs:
-        bpb = CV.beats_per_bar(song.meter)
+        bpb = beats_per_bar(song.meter)
         tokens = song_chord_tokens(song)
         for a, b in _windows(song.n_bars, CHORD_WINDOW_BARS, CHORD_HOP_BARS):
             tok = tokens[a * bpb:b * bpb]
@@ -143,7 +144,7 @@ def line_example(role: str, notes: list[Note], chords: list, key: Key, meter: st
         chords = [(s, e, None if c is None else Chord((c.root + shift) % 12, c.quality,
                                                       None if c.bass is None else (c.bass + shift) % 12))
                   for s, e, c in chords]
-    T = bars * LV.steps_per_bar(meter)
+    T = bars * steps_per_bar(meter)
     steps = LV.chord_steps(chords, T)
     if role == "bassline":
         refs = LV.step_refs(steps, key.tonic)
@@ -178,7 +179,7 @@ def rule_bass_examples(songs: list[Song], per_genre: int, rng: np.random.Generat
             if genre in style_rules.RULE_GENRES:
                 grid, _ = style_rules.generate(genre, rng, 8, "4/4", 0)
                 kick_steps = grid.hits[:, DV.KICK]
-                kicks = [t / LV.STEPS_PER_BEAT for t in np.nonzero(kick_steps)[0]]
+                kicks = [t / STEPS_PER_BEAT for t in np.nonzero(kick_steps)[0]]
             spans = [(s, e - s, c) for s, e, c in chords]
             notes = bass_rules.bassline(genre, spans, kicks, rng)
             ex = line_example("bassline", notes, chords, song.key, "4/4", 8, genre, kick_steps)

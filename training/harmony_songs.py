@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from beatengine.meter import METER_TABLE
 from beatengine.midi_io import Note
 from beatengine.theory import (
     HARTE_QUALITIES,
@@ -24,7 +25,7 @@ from beatengine.theory import (
 
 log = logging.getLogger(__name__)
 
-METER_BEATS = {"4/4": 4.0, "3/4": 3.0, "6/8": 3.0}   # quarter-note beats per bar
+METER_BEATS = {m.name: float(m.beats_per_bar) for m in METER_TABLE.values()}  # beats per bar
 VALIDATION_PERCENT = 10
 DEFAULT_PATHS = {"billboard_dir": "../shared/datasets/billboard",
                  "pop909_dir": "../shared/datasets/pop909",

@@ -8,9 +8,9 @@ from app.services.harmony import bpm_of, resolve_key
 from app.services.models import ComposedModel
 from beatengine import instruments
 from beatengine.arrangement import ArrangementParams, Section, form_for
+from beatengine.meter import beats_per_bar
 from beatengine.midi_io import DRUM_CHANNEL, Song, Track, write_midi
 from beatengine.roles.chords.progression import chords_out
-from beatengine.roles.chords.vocab import beats_per_bar
 
 TRACK_NAMES = {"drums": "Drums", "bass": "Bass", "chords": "Chords", "melody": "Lead"}
 

@@ -6,9 +6,10 @@ from app.schemas.drums import DrumsRequest
 from app.services.generation import Built
 from app.services.models import LoadedModel
 from beatengine.genres import GENRE_BY_NAME
+from beatengine.meter import STEPS_PER_BEAT
 from beatengine.midi_io import DRUM_CHANNEL, Note, Song, Track, write_midi
 from beatengine.roles.drums.generator import DrumParams
-from beatengine.roles.drums.vocab import PIECE_NAMES, STEPS_PER_BEAT
+from beatengine.roles.drums.vocab import PIECE_NAMES
 
 
 def drum_params(req: DrumsRequest, seed: int) -> DrumParams:

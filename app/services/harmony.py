@@ -10,12 +10,11 @@ from app.services.models import ModelBank
 from beatengine import instruments
 from beatengine.errors import UnsupportedRequest
 from beatengine.genres import GENRE_BY_NAME
+from beatengine.meter import STEPS_PER_BEAT, beats_per_bar, steps_per_bar
 from beatengine.midi_io import Note, Song, Track, write_midi
 from beatengine.roles.chords.generator import ChordParams
 from beatengine.roles.chords.progression import Span, chords_out, parse_items, spans_of
-from beatengine.roles.chords.vocab import beats_per_bar
 from beatengine.roles.chords.voicing import GENRE_VOICING
-from beatengine.roles.lines import vocab as LV
 from beatengine.roles.lines.generator import LineParams
 from beatengine.theory import Key, infer_key, parse_key
 from eventlog.store import EventStore
@@ -118,7 +117,7 @@ def kick_steps(req: BasslineRequest, store: EventStore, models: ModelBank) -> np
     the drum clip is shorter than the bassline (as a drum loop plays on)."""
     if req.drums is None:
         return None
-    spb = LV.steps_per_bar(req.time_signature)
+    spb = steps_per_bar(req.time_signature)
     if isinstance(req.drums, DrumsRef):
         notes, clip_bars = drums_of_generation(req.drums, req.consent.user_id, store, models,
                                                req.time_signature)
@@ -128,7 +127,7 @@ def kick_steps(req: BasslineRequest, store: EventStore, models: ModelBank) -> np
         clip_bars = max(1, int(np.ceil((max((n.start for n in notes), default=0) + 1e-6) / bpb)))
     clip = np.zeros(min(clip_bars, req.bars) * spb, bool)
     for n in notes:
-        t = int(round(n.start * LV.STEPS_PER_BEAT))
+        t = int(round(n.start * STEPS_PER_BEAT))
         if n.pitch in KICK_NOTES and 0 <= t < len(clip):
             clip[t] = True
     if not clip.any():

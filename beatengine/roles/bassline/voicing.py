@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from beatengine.meter import METER_TABLE
 from beatengine.midi_io import Note
 from beatengine.theory import Chord
 
@@ -23,10 +24,9 @@ EPS = 1e-6
 GLIDE = 0.125      # a 32nd note: how far an 808 glide overlaps the note it slides into
 MIN_GAP = 0.0625   # onsets closer than a 64th merge (an off-grid kick next to a chord change)
 
-# meter -> (bar length in quarter-note beats, pulse positions in the bar); 6/8 pulses in dotted quarters
+# meter -> (bar length in quarter-note beats, pulse positions in the bar), from the metre table
 METERS: dict[str, tuple[float, tuple[float, ...]]] = {
-    "4/4": (4.0, (0.0, 1.0, 2.0, 3.0)), "3/4": (3.0, (0.0, 1.0, 2.0)), "6/8": (3.0, (0.0, 1.5)),
-}
+    m.name: (float(m.beats_per_bar), m.pulses) for m in METER_TABLE.values()}
 
 # roles a rhythm rule can ask for
 ROOT, OCTAVE, FIFTH, THIRD, SEVENTH = "root", "octave", "fifth", "third", "seventh"

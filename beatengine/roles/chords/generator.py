@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from beatengine.errors import UnsupportedRequest
+from beatengine.meter import beats_per_bar
 from beatengine.midi_io import Note
 from beatengine.originality import Originality, resample_copies, window_hashes
 from beatengine.roles.chords import vocab as CV
@@ -40,7 +41,7 @@ class ChordParams:
 
     @property
     def beats_per_bar(self) -> int:
-        return CV.beats_per_bar(self.time_signature)
+        return beats_per_bar(self.time_signature)
 
     @property
     def slot_beats(self) -> int:

@@ -8,6 +8,7 @@ sevenths, 2 ninths and extensions).
 
 import numpy as np
 
+from beatengine.meter import METERS
 from beatengine.theory import Chord, Key
 
 CLASSES: tuple[str, ...] = ("", "m", "dim", "aug", "sus2", "sus4", "6", "m6", "7", "maj7", "m7",
@@ -27,7 +28,6 @@ VOCAB_SIZE = 1 + 12 * NUM_CLASSES
 VOCAB_VERSION = 1
 
 # positions: metre x bar in an 8-bar phrase x beat in the bar (up to 4)
-METERS = ("4/4", "3/4", "6/8")
 PHRASE_BARS = 8
 NUM_POSITIONS = len(METERS) * PHRASE_BARS * 4
 STEP_FEATURES = 1      # 1 at a bar's first beat
@@ -54,10 +54,6 @@ def token_chord(tok: int, key: Key) -> Chord | None:
 def position(meter: str, bar: int, beat: int) -> int:
     return (METERS.index(meter) * PHRASE_BARS + bar % PHRASE_BARS) * 4 + beat
 
-
-def beats_per_bar(meter: str) -> int:
-    """Quarter-note beats: 6/8 is two dotted quarters, three quarter-note beats long."""
-    return 4 if meter == "4/4" else 3
 
 
 # per token: its class's complexity level (the complexity mask)

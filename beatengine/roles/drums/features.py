@@ -7,6 +7,7 @@ fall. All are computed on the fixed 16th grid, so real and generated parts are m
 
 import numpy as np
 
+from beatengine.meter import STEPS_PER_BAR
 from beatengine.originality import window_hashes
 from beatengine.roles.drums import vocab as V
 from beatengine.roles.drums.grid import DrumGrid
@@ -65,5 +66,5 @@ def onset_window_hashes(hits: np.ndarray, meter: str) -> np.ndarray:
     A hi-hat roll counts as a closed hi-hat hit: the same groove with a ratchet is the same groove."""
     onsets = hits[:, :V.HH_ROLL].copy()
     onsets[:, V.CLOSED_HH] |= hits[:, V.HH_ROLL]
-    spb = V.STEPS_PER_BAR[meter]
+    spb = STEPS_PER_BAR[meter]
     return window_hashes(np.packbits(onsets, axis=1), COPY_WINDOW_BARS * spb, spb)

@@ -7,6 +7,7 @@ import numpy as np
 from safetensors.numpy import load_file
 
 from beatengine.errors import UnsupportedRequest
+from beatengine.meter import METER_INDEX, STEPS_PER_BAR
 from beatengine.midi_io import Note
 from beatengine.originality import INDEX_FILE, CopyIndex, Originality, resample_copies
 from beatengine.roles.drums import vocab as V
@@ -108,7 +109,7 @@ class DrumGenerator:
         anchors = GENRE_ANCHORS.get(p.genre)
         if not anchors or p.time_signature != "4/4":
             return None
-        spb = V.STEPS_PER_BAR["4/4"]
+        spb = STEPS_PER_BAR["4/4"]
         bias = np.zeros((p.bars * spb, V.NUM_PATTERNS), np.float32)
         for piece, steps, boost in anchors:
             for bar in np.nonzero(~fills)[0]:
@@ -119,8 +120,8 @@ class DrumGenerator:
         if p.genre not in self.genre_index:
             raise UnsupportedRequest(f"genre {p.genre!r} is not known to drums model; it knows "
                                      f"{', '.join(self.cfg.genres)}")
-        meter = V.METER_INDEX[p.time_signature]
-        spb = V.STEPS_PER_BAR[p.time_signature]
+        meter = METER_INDEX[p.time_signature]
+        spb = STEPS_PER_BAR[p.time_signature]
         fills = p.fill_bars()
         positions = np.array([V.position_id(meter, t % spb, bool(fills[t // spb]), t // spb)
                               for t in range(p.bars * spb)])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from beatengine.meter import STEPS_PER_BAR, STEPS_PER_BEAT
 from beatengine.midi_io import TICKS_PER_BEAT, Note
 from beatengine.roles.drums import vocab as V
 
@@ -24,7 +25,7 @@ class DrumGrid:
 
     @property
     def steps_per_bar(self) -> int:
-        return V.STEPS_PER_BAR[self.meter]
+        return STEPS_PER_BAR[self.meter]
 
     @property
     def n_steps(self) -> int:
@@ -46,7 +47,7 @@ class DrumGrid:
 
     @staticmethod
     def empty(meter: str, n_bars: int) -> "DrumGrid":
-        t = V.STEPS_PER_BAR[meter] * n_bars
+        t = STEPS_PER_BAR[meter] * n_bars
         return DrumGrid(meter, np.zeros((t, V.NUM_PIECES), bool), np.zeros((t, V.NUM_PIECES), int),
                         np.zeros((t, V.NUM_PIECES), float), np.zeros(t, int),
                         np.zeros(n_bars, bool))
@@ -76,9 +77,9 @@ def quantize(notes: list[Note], note_to_piece: dict[int, int], meter: str, n_bar
     for n in notes:
         piece = note_to_piece.get(n.pitch)
         if piece == V.CLOSED_HH:
-            hats.append((n.start * V.STEPS_PER_BEAT, n.velocity))
+            hats.append((n.start * STEPS_PER_BEAT, n.velocity))
         elif piece is not None:
-            _place(grid, n.start * V.STEPS_PER_BEAT, piece, n.velocity)
+            _place(grid, n.start * STEPS_PER_BEAT, piece, n.velocity)
     for run, vel in _hat_runs(sorted(hats)):
         first = int(np.floor(run[0] + 0.5))
         # strokes fall into steps counted from the run's first stroke (so a 32nd roll pairs up)
@@ -144,9 +145,9 @@ def render(grid: DrumGrid, drum_map: tuple[int, ...] = V.GM_NOTE, swing: float =
     idx = np.repeat(np.arange(steps.size), count)
     k = np.arange(idx.size) - np.repeat(np.cumsum(count) - count, count)
     div = count[idx]
-    start = (pos[idx] + k / div) / V.STEPS_PER_BEAT
-    dur = np.round(TICKS_PER_BEAT / V.STEPS_PER_BEAT / div) / TICKS_PER_BEAT
-    total = grid.n_steps / V.STEPS_PER_BEAT
+    start = (pos[idx] + k / div) / STEPS_PER_BEAT
+    dur = np.round(TICKS_PER_BEAT / STEPS_PER_BEAT / div) / TICKS_PER_BEAT
+    total = grid.n_steps / STEPS_PER_BEAT
     # times on whole MIDI ticks so the JSON and the decoded MIDI agree exactly
     start = np.round(np.clip(start, 0.0, total - dur) * TICKS_PER_BEAT) / TICKS_PER_BEAT
     pitch = np.asarray(drum_map)[pieces[idx]]

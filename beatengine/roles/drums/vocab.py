@@ -8,6 +8,8 @@ hi-hat played as a ratchet of 2 or 3 hits inside the step (trap/drill rolls).
 
 import numpy as np
 
+from beatengine.meter import MAX_STEPS_PER_BAR, METERS
+
 # ---- kit pieces (bit order of the pattern token) ----------------------------------------------
 KICK, SNARE, CLOSED_HH, OPEN_HH, LOW_TOM, MID_TOM, HIGH_TOM, CRASH, RIDE, HH_ROLL = range(10)
 PIECE_NAMES: tuple[str, ...] = (
@@ -43,11 +45,7 @@ BOS = NUM_PATTERNS                      # start-of-sequence input token
 NUM_INPUT_TOKENS = NUM_PATTERNS + 1
 
 # ---- grid ---------------------------------------------------------------------------------------
-STEPS_PER_BEAT = 4                      # 16th notes; a "beat" is a quarter note, as in the API
-METERS: tuple[str, ...] = ("4/4", "3/4", "6/8")
-METER_INDEX: dict[str, int] = {m: i for i, m in enumerate(METERS)}
-STEPS_PER_BAR: dict[str, int] = {"4/4": 16, "3/4": 12, "6/8": 12}
-MAX_STEPS_PER_BAR = 16
+# the grid is the metre table's (beatengine.meter): 16th steps, a "beat" is a quarter note
 PHRASE_BARS = 4                         # the model sees bar-in-phrase (0..3) as a position feature
 NUM_POSITIONS = len(METERS) * MAX_STEPS_PER_BAR * 2 * PHRASE_BARS
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from beatengine.errors import UnsupportedRequest
+from beatengine.meter import STEPS_PER_BEAT, steps_per_bar, strong_steps
 from beatengine.midi_io import Note
 from beatengine.originality import (
     Originality,
@@ -76,7 +77,7 @@ def note_ngram_hashes(notes: list[Note]) -> np.ndarray:
     if len(notes) < NGRAM:
         return np.zeros(0, np.uint64)
     return interval_ngram_hashes(np.array([n.pitch for n in notes]),
-                                 np.array([int(round(n.start * LV.STEPS_PER_BEAT)) for n in notes]),
+                                 np.array([int(round(n.start * STEPS_PER_BEAT)) for n in notes]),
                                  NGRAM)
 
 
@@ -157,13 +158,13 @@ class LineGenerator(SeqCheckpoint):
 
     def prepare(self, p: LineParams) -> "Prepared":
         """Everything decoding needs: conditions, masks, the motif hook and the reference pitches."""
-        spb = LV.steps_per_bar(p.time_signature)
+        spb = steps_per_bar(p.time_signature)
         T = p.bars * spb
         steps = LV.chord_steps([(s.start, s.end, s.chord) for s in p.spans], T)
         refs = (LV.step_refs(steps, p.key.tonic) if self.role == "bassline"
                 else np.full(T, LV.melody_reference(p.key)))
         pitches = self.vocab.token_pitches(refs)                               # (T, V)
-        strong = masks.strong_steps(p.time_signature, T)
+        strong = strong_steps(p.time_signature, T)
         playable = (pitches >= p.low) & (pitches <= p.high)
         if not playable.any(axis=1).all():
             notes = pitches[pitches >= 0]
@@ -221,11 +222,11 @@ class LineGenerator(SeqCheckpoint):
                ) -> list[Note]:
         """Notes in beats with accents (beats louder than off-beats) and, for trap and drill bass,
         808 glides: a note running straight into the next overlaps it by a 32nd."""
-        end = p.bars * LV.steps_per_bar(p.time_signature) / LV.STEPS_PER_BEAT
+        end = p.bars * steps_per_bar(p.time_signature) / STEPS_PER_BEAT
         glide = self.role == "bassline" and p.genre in GLIDE_GENRES
         notes = []
         for i, (start, length, pitch) in enumerate(line):
-            s, d = start / LV.STEPS_PER_BEAT, length / LV.STEPS_PER_BEAT
+            s, d = start / STEPS_PER_BEAT, length / STEPS_PER_BEAT
             accent = 100 if start % 4 == 0 else 84
             vel = int(np.clip(accent + rng.normal(0, 12 * p.humanize), 1, 127))
             legato = i + 1 < len(line) and line[i + 1][0] == start + length
@@ -243,7 +244,7 @@ def adherence(notes: list[Note], p: LineParams, steps: list, strong: np.ndarray,
     scale = set(p.key.scale)
     in_key = strong_total = strong_ct = 0
     for n in notes:
-        t = int(round(n.start * LV.STEPS_PER_BEAT))
+        t = int(round(n.start * STEPS_PER_BEAT))
         chord = steps[t] if t < len(steps) else None
         pcs = chord.pitch_classes if chord is not None else frozenset()
         in_key += n.pitch % 12 in scale or n.pitch % 12 in pcs
@@ -254,7 +255,7 @@ def adherence(notes: list[Note], p: LineParams, steps: list, strong: np.ndarray,
            "strong_beat_chord_tones": strong_ct / strong_total if strong_total else 1.0}
     if role == "bassline":
         out["downbeat_roots"] = downbeat_root_share(notes, p.spans, p.bars,
-                                                    LV.steps_per_bar(p.time_signature))
+                                                    steps_per_bar(p.time_signature))
     return {k: round(v, 4) for k, v in out.items()}
 
 
@@ -262,13 +263,13 @@ def downbeat_root_share(notes: list[Note], spans: list[Span], bars: int, spb: in
     """Share of bar starts and chord starts where a bass note starts on the chord's bass note."""
     starts: dict[int, int] = {}
     for n in sorted(notes, key=lambda n: -n.pitch):   # the lowest note starting there counts
-        starts[round(n.start * LV.STEPS_PER_BEAT)] = n.pitch % 12
+        starts[round(n.start * STEPS_PER_BEAT)] = n.pitch % 12
     targets: dict[int, int] = {}
     for s in spans:
-        targets[round(s.start * LV.STEPS_PER_BEAT)] = s.chord.bass_pc
+        targets[round(s.start * STEPS_PER_BEAT)] = s.chord.bass_pc
         for bar in range(bars):
             b = bar * spb
-            if s.start * LV.STEPS_PER_BEAT <= b < s.end * LV.STEPS_PER_BEAT:
+            if s.start * STEPS_PER_BEAT <= b < s.end * STEPS_PER_BEAT:
                 targets[b] = s.chord.bass_pc
     hits = sum(starts.get(t) == pc for t, pc in targets.items())
     return hits / len(targets) if targets else 1.0

@@ -16,14 +16,6 @@ from beatengine.sampling import NEG_INF
 from beatengine.theory import Chord, Key
 
 
-def strong_steps(meter: str, n_steps: int) -> np.ndarray:
-    """(T,) True on the beats (every 4th 16th; in 6/8 the two dotted-quarter pulses)."""
-    t = np.arange(n_steps)
-    if meter == "6/8":
-        return t % 6 == 0
-    return t % 4 == 0
-
-
 def register_mask(pitches: np.ndarray, low: int, high: int) -> np.ndarray:
     """pitches: (T, V) MIDI pitch per token (-1 for REST/HOLD)."""
     out = ((pitches >= 0) & ((pitches < low) | (pitches > high)))

@@ -11,20 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from beatengine.meter import MAX_STEPS_PER_BAR, METERS, STEPS_PER_BEAT, steps_per_bar
 from beatengine.midi_io import Note
 from beatengine.theory import Chord, Key
 
 REST, HOLD = 0, 1
-STEPS_PER_BEAT = 4
-METERS = ("4/4", "3/4", "6/8")
 PHRASE_BARS = 4
-MAX_STEPS_PER_BAR = 16
 NUM_POSITIONS = len(METERS) * PHRASE_BARS * MAX_STEPS_PER_BAR
 VOCAB_VERSION = 1
 
-
-def steps_per_bar(meter: str) -> int:
-    return 16 if meter == "4/4" else 12
 
 
 @dataclass(frozen=True)
