@@ -16,12 +16,14 @@ import numpy as np
 
 from beatengine.meter import beats_per_bar
 from beatengine.midi_io import Note
+from beatengine.roles.bassline.generator import BasslineGenerator
 from beatengine.roles.chords.generator import ChordGenerator, ChordParams
 from beatengine.roles.chords.progression import Span
 from beatengine.roles.chords.voicing import GENRE_VOICING, voice_progression
 from beatengine.roles.drums import vocab as DV
 from beatengine.roles.drums.generator import DrumGenerator, DrumParams
-from beatengine.roles.lines.generator import LineGenerator, LineParams
+from beatengine.roles.lines.generator import LineParams
+from beatengine.roles.melody.generator import MelodyGenerator
 from beatengine.theory import Key
 
 PARTS = ("drums", "bass", "chords", "melody")
@@ -103,7 +105,7 @@ def _scaled(notes: list[Note], offset: float, energy: float) -> list[Note]:
 
 class Arranger:
     def __init__(self, drums: DrumGenerator | None, chords: ChordGenerator,
-                 bass: LineGenerator | None, melody: LineGenerator | None):
+                 bass: BasslineGenerator | None, melody: MelodyGenerator | None):
         self.drums, self.chords, self.bass, self.melody = drums, chords, bass, melody
 
     def arrange(self, p: ArrangementParams) -> Arrangement:

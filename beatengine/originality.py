@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 INDEX_FILE = "originality.npz"
+# A part the guard finds copied is drawn again, at most this many times.
+MAX_RESAMPLES = 3
 
 
 def window_hashes(rows: np.ndarray, window: int, hop: int) -> np.ndarray:
@@ -122,7 +124,8 @@ def interval_ngram_hashes(pitches: np.ndarray, onsets: np.ndarray, n: int = 8) -
 
 
 def resample_copies(items: list, check: Callable[[Any], tuple[int, int]],
-                    redraw: Callable[[int], list], max_share: float, max_resamples: int = 3
+                    redraw: Callable[[int], list], max_share: float,
+                    max_resamples: int = MAX_RESAMPLES
                     ) -> tuple[list, list[Originality]]:
     """The guard every generator runs: `check(item)` gives (windows, windows found in the index);
     an item whose found share exceeds `max_share` is replaced by a fresh draw (`redraw(k)` makes

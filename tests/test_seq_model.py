@@ -5,6 +5,7 @@ import torch
 from safetensors.torch import save
 
 from beatengine.roles.lines import vocab as LV
+from beatengine.roles.melody import vocab as MV
 from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.decoder import Conditions, SeqDecoder
 from beatengine.seq.markov import MarkovSeq
@@ -13,8 +14,8 @@ from beatengine.seq.model import SeqModel, seq_loss
 
 def tiny(role: str = "melody") -> SeqModel:
     torch.manual_seed(0)
-    cfg = SeqModelConfig(role=role, vocab_size=LV.MELODY.size, num_positions=LV.NUM_POSITIONS,
-                         step_features=LV.MELODY_FEATURES, seq_features=1, hidden=16, layers=2,
+    cfg = SeqModelConfig(role=role, vocab_size=MV.VOCAB.size, num_positions=LV.NUM_POSITIONS,
+                         step_features=MV.FEATURES, seq_features=1, hidden=16, layers=2,
                          emb=8, dropout=0.0)
     return SeqModel(cfg).eval()
 
@@ -25,7 +26,7 @@ def test_numpy_decoder_matches_pytorch():
     T = 32
     tokens = rng.integers(0, model.cfg.vocab_size, size=(2, T))
     pos = LV.positions("4/4", 2)
-    step = rng.random((T, LV.MELODY_FEATURES)).astype(np.float32)
+    step = rng.random((T, MV.FEATURES)).astype(np.float32)
     with torch.no_grad():
         ref = model(torch.from_numpy(tokens), torch.from_numpy(pos)[None].repeat(2, 1),
                     torch.from_numpy(step)[None].repeat(2, 1, 1), torch.tensor([3, 3]),
@@ -42,7 +43,7 @@ def test_loss_ignores_padding_and_serialises():
     model = tiny()
     tgt = torch.full((1, 16), -1)
     tgt[0, :8] = 3
-    logits = model(tgt, torch.zeros(1, 16, dtype=torch.long), torch.zeros(1, 16, LV.MELODY_FEATURES),
+    logits = model(tgt, torch.zeros(1, 16, dtype=torch.long), torch.zeros(1, 16, MV.FEATURES),
                    torch.tensor([0]), torch.tensor([0]), torch.zeros(1, 1))
     loss = seq_loss(logits, tgt)
     assert torch.isfinite(loss) and 2.0 < float(loss) < 6.0          # ~ln(50) untrained
@@ -53,7 +54,7 @@ def test_loss_ignores_padding_and_serialises():
 def test_markov_learns_a_repeating_line():
     line = np.tile([2, 1, 5, 1], 8)[None]                            # (1, 32)
     pos = np.arange(32)[None] % 16
-    m = MarkovSeq(LV.MELODY.size).fit(np.repeat(line, 5, 0), np.repeat(pos, 5, 0), np.zeros(5, int))
+    m = MarkovSeq(MV.VOCAB.size).fit(np.repeat(line, 5, 0), np.repeat(pos, 5, 0), np.zeros(5, int))
     out = m.sample(0, pos[0], np.random.default_rng(0), temperature=0.5)
     assert (out == line[0]).mean() > 0.9
     assert m.nll(line, pos, np.zeros(1, int)) < 0.5

@@ -21,12 +21,13 @@ import numpy as np
 
 from beatengine.meter import METERS, beats_per_bar, steps_per_bar
 from beatengine.midi_io import Note, Song, Track, read_midi, write_midi
+from beatengine.roles import ROLES
 from beatengine.roles.chords import vocab as CV
-from beatengine.roles.chords.generator import ChordGenerator, ChordParams, chord_window_hashes
+from beatengine.roles.chords.generator import ChordParams, chord_window_hashes
 from beatengine.roles.chords.progression import Span
 from beatengine.roles.chords.voicing import voice_progression
 from beatengine.roles.lines import vocab as LV
-from beatengine.roles.lines.generator import NGRAM, LineGenerator, LineParams, note_ngram_hashes
+from beatengine.roles.lines.generator import NGRAM, LineParams, note_ngram_hashes
 from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.markov import MarkovSeq
 from beatengine.theory import Chord, Key, estimate_chords, ks_key
@@ -245,7 +246,7 @@ def _moved(chord: Chord, shift: int) -> Chord:
 
 
 def _load(role: str, path: Path):
-    return ChordGenerator.load(path) if role == "chords" else LineGenerator.load(path)
+    return ROLES[role].generator.load(path)
 
 
 def copy_hashes(role: str, notes: list[Note], spans: list[Span], key: Key) -> np.ndarray:

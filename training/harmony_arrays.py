@@ -15,10 +15,12 @@ import numpy as np
 from beatengine.meter import STEPS_PER_BEAT, beats_per_bar, steps_per_bar
 from beatengine.midi_io import Note
 from beatengine.roles.bassline import rules as bass_rules
+from beatengine.roles.bassline import vocab as BV
 from beatengine.roles.chords import vocab as CV
 from beatengine.roles.drums import style_rules
 from beatengine.roles.drums import vocab as DV
 from beatengine.roles.lines import vocab as LV
+from beatengine.roles.melody import vocab as MV
 from beatengine.theory import Chord, Key
 from training.harmony_songs import Song
 
@@ -147,13 +149,13 @@ def line_example(role: str, notes: list[Note], chords: list, key: Key, meter: st
     T = bars * steps_per_bar(meter)
     steps = LV.chord_steps(chords, T)
     if role == "bassline":
-        refs = LV.step_refs(steps, key.tonic)
-        feats = LV.bass_features(steps, key, kicks)
-        vocab = LV.BASS
+        refs = BV.step_refs(steps, key.tonic)
+        feats = BV.features(steps, key, kicks)
+        vocab = BV.VOCAB
     else:
-        refs = np.full(T, LV.melody_reference(key))
-        feats = LV.melody_features(steps, key)
-        vocab = LV.MELODY
+        refs = np.full(T, MV.reference(key))
+        feats = MV.features(steps, key)
+        vocab = MV.VOCAB
     tokens = LV.encode_line(notes, T, refs, vocab, lowest_wins=role == "bassline")
     density = float((tokens >= 2).sum()) / bars
     return (tokens, LV.positions(meter, bars), feats, genre, key.mode,

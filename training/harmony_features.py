@@ -11,7 +11,7 @@ import numpy as np
 from beatengine.midi_io import Note
 from beatengine.roles.chords import vocab as CV
 from beatengine.roles.chords.progression import Span
-from beatengine.roles.lines.generator import downbeat_root_share
+from beatengine.roles.lines.adherence import downbeat_root_share
 from beatengine.theory import Key
 
 LINE_SCALARS = ("notes_per_bar", "mean_duration", "pitch_range", "mean_abs_interval",

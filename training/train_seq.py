@@ -22,10 +22,12 @@ from tqdm import tqdm
 
 from beatengine.checkpoints import Checkpoint, Registry
 from beatengine.originality import INDEX_FILE, CopyIndex
+from beatengine.roles.bassline import vocab as BV
 from beatengine.roles.chords import vocab as CV
 from beatengine.roles.chords.generator import chord_window_hashes
 from beatengine.roles.lines import vocab as LV
 from beatengine.roles.lines.generator import NGRAM, note_ngram_hashes
+from beatengine.roles.melody import vocab as MV
 from beatengine.seq.config import SeqModelConfig
 from beatengine.seq.decoder import CONFIG_FILE, WEIGHTS_FILE
 from beatengine.seq.markov import MarkovSeq
@@ -45,8 +47,8 @@ PIPELINE_VERSION = 1
 VOCAB = {  # role -> (vocab size, positions, step features, sequence features, vocab version)
     "chords": (CV.VOCAB_SIZE, CV.NUM_POSITIONS, CV.STEP_FEATURES, CV.SEQ_FEATURES,
                CV.VOCAB_VERSION),
-    "bassline": (LV.BASS.size, LV.NUM_POSITIONS, LV.BASS_FEATURES, 1, LV.VOCAB_VERSION),
-    "melody": (LV.MELODY.size, LV.NUM_POSITIONS, LV.MELODY_FEATURES, 1, LV.VOCAB_VERSION),
+    "bassline": (BV.VOCAB.size, LV.NUM_POSITIONS, BV.FEATURES, 1, LV.VOCAB_VERSION),
+    "melody": (MV.VOCAB.size, LV.NUM_POSITIONS, MV.FEATURES, 1, LV.VOCAB_VERSION),
 }
 
 

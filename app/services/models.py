@@ -6,14 +6,11 @@ from pathlib import Path
 
 from beatengine.arrangement import Arranger
 from beatengine.checkpoints import MANIFEST, Checkpoint, InvalidCheckpoint, Registry, verify
-from beatengine.roles.chords.generator import ChordGenerator
-from beatengine.roles.drums.generator import DrumGenerator
-from beatengine.roles.lines.generator import LineGenerator
+from beatengine.roles import ROLES, Generator
 
 log = logging.getLogger(__name__)
 
-LOADERS = {"drums": DrumGenerator.load, "chords": ChordGenerator.load,
-           "bassline": LineGenerator.load, "melody": LineGenerator.load}
+LOADERS = {name: role.generator.load for name, role in ROLES.items()}
 
 
 @dataclass
@@ -21,7 +18,7 @@ class LoadedModel:
     """A verified checkpoint and the generator built from it."""
 
     checkpoint: Checkpoint
-    generator: DrumGenerator | ChordGenerator | LineGenerator
+    generator: Generator
 
     @property
     def version(self) -> str:

@@ -7,6 +7,16 @@ from beatengine.genres import GENRE_NAMES
 from beatengine.theory import MODES
 
 
+@dataclass(frozen=True)
+class SeqSpec:
+    """What a role's vocabulary fixes about its model; a checkpoint must match it to be used."""
+    vocab_size: int
+    num_positions: int
+    step_features: int
+    seq_features: int
+    vocab_version: int
+
+
 @dataclass
 class SeqModelConfig:
     role: str                      # "chords" | "bass" | "melody"
@@ -25,6 +35,23 @@ class SeqModelConfig:
     trained_genres: list[str] = field(default_factory=list)
     # per genre, note-density quantiles of the training data (what `density` means)
     density_quantiles: dict[str, list[float]] = field(default_factory=dict)
+
+    @classmethod
+    def for_spec(cls, role: str, spec: SeqSpec, **model) -> "SeqModelConfig":
+        """A config for a role's vocabulary, with the given model sizes."""
+        return cls(role=role, vocab_size=spec.vocab_size, num_positions=spec.num_positions,
+                   step_features=spec.step_features, seq_features=spec.seq_features,
+                   vocab_version=spec.vocab_version, **model)
+
+    def check_compatible(self, spec: SeqSpec) -> None:
+        """Raise ValueError if the checkpoint was trained for another vocabulary than `spec`."""
+        mine = (self.vocab_size, self.num_positions, self.step_features, self.seq_features,
+                self.vocab_version)
+        theirs = (spec.vocab_size, spec.num_positions, spec.step_features, spec.seq_features,
+                  spec.vocab_version)
+        if mine != theirs:
+            raise ValueError(f"{self.role} checkpoint vocabulary v{self.vocab_version} "
+                             f"{mine} does not match this engine's v{spec.vocab_version} {theirs}")
 
     @property
     def bos(self) -> int:

@@ -17,7 +17,7 @@ from safetensors.numpy import load_file
 from beatengine.budget import check_deadline
 from beatengine.originality import INDEX_FILE, CopyIndex
 from beatengine.sampling import gumbel, sample
-from beatengine.seq.config import SeqModelConfig
+from beatengine.seq.config import SeqModelConfig, SeqSpec
 from beatengine.seq.numpy_gru import NumpyGRU
 
 Hook = Callable[[int, np.ndarray], np.ndarray | None]
@@ -98,11 +98,15 @@ def load_decoder(path: Path) -> SeqDecoder:
 
 
 class SeqCheckpoint:
-    """A loaded step-sequence checkpoint: its decoder, config and originality index."""
+    """A loaded step-sequence checkpoint: its decoder, config and originality index. Each role's
+    generator subclasses it and names its vocabulary's `spec`, which the checkpoint must match."""
+
+    spec: SeqSpec
 
     def __init__(self, path: Path):
         self.decoder = load_decoder(path)
         self.cfg = self.decoder.cfg
+        self.cfg.check_compatible(self.spec)
         self.copy_index = CopyIndex.load(path / INDEX_FILE) if (path / INDEX_FILE).is_file() else None
 
     @classmethod

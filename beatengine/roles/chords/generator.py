@@ -8,7 +8,7 @@ import numpy as np
 from beatengine.errors import UnsupportedRequest
 from beatengine.meter import beats_per_bar
 from beatengine.midi_io import Note
-from beatengine.originality import Originality, resample_copies, window_hashes
+from beatengine.originality import MAX_RESAMPLES, Originality, resample_copies, window_hashes
 from beatengine.roles.chords import vocab as CV
 from beatengine.roles.chords.progression import Span, parse_items, timeline
 from beatengine.roles.chords.voicing import voice_progression
@@ -21,7 +21,6 @@ DIATONIC_LEAN = np.float32(0.3)
 # per mode, which tokens' tones all lie in its scale
 DIATONIC = {mode: np.array([CV.token_pcs(t) <= set(Key(0, mode).scale) for t in range(CV.VOCAB_SIZE)])
             for mode in MODES}
-MAX_RESAMPLES = 3
 FORCE = np.float32(2e9)  # a bias that makes a token certain (locked chords, held slots)
 
 
@@ -73,6 +72,8 @@ def chord_window_hashes(tokens: np.ndarray) -> np.ndarray:
 
 
 class ChordGenerator(SeqCheckpoint):
+    spec = CV.SPEC
+
     def warm_up(self) -> None:
         self.generate(ChordParams(Key(0, "major"), self.cfg.genres[0], bars=2))
 

@@ -9,6 +9,7 @@ sevenths, 2 ninths and extensions).
 import numpy as np
 
 from beatengine.meter import METERS
+from beatengine.seq.config import SeqSpec
 from beatengine.theory import Chord, Key
 
 CLASSES: tuple[str, ...] = ("", "m", "dim", "aug", "sus2", "sus4", "6", "m6", "7", "maj7", "m7",
@@ -32,6 +33,8 @@ PHRASE_BARS = 8
 NUM_POSITIONS = len(METERS) * PHRASE_BARS * 4
 STEP_FEATURES = 1      # 1 at a bar's first beat
 SEQ_FEATURES = 2       # (richness: share of chords above triads, chord changes per bar / 4)
+SPEC = SeqSpec(vocab_size=VOCAB_SIZE, num_positions=NUM_POSITIONS, step_features=STEP_FEATURES,
+               seq_features=SEQ_FEATURES, vocab_version=VOCAB_VERSION)
 
 
 def token(degree: int, cls: int) -> int:

@@ -9,7 +9,7 @@ from safetensors.numpy import load_file
 from beatengine.errors import UnsupportedRequest
 from beatengine.meter import METER_INDEX, STEPS_PER_BAR
 from beatengine.midi_io import Note
-from beatengine.originality import INDEX_FILE, CopyIndex, Originality, resample_copies
+from beatengine.originality import INDEX_FILE, MAX_RESAMPLES, CopyIndex, Originality, resample_copies
 from beatengine.roles.drums import vocab as V
 from beatengine.roles.drums.config import DrumModelConfig
 from beatengine.roles.drums.decoder import DecodeResult, DrumDecoder
@@ -28,8 +28,6 @@ GENRE_ANCHORS: dict[str, list[tuple[int, tuple[int, ...], float]]] = {
     "techno": [(V.KICK, (0, 4, 8, 12), 4.0)],
 }
 
-# A part the originality guard finds copied is drawn again, at most this many times.
-MAX_RESAMPLES = 3
 
 # Electronic genres play the backbeat on a clap unless the request maps it elsewhere.
 GENRE_KIT: dict[str, dict[str, int]] = {"house": {"snare": 39}, "techno": {"snare": 39},

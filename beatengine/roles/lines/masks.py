@@ -71,3 +71,30 @@ def density_nudge(size: int, density: float, strength: float = 2.0) -> np.ndarra
     out = np.full(size, strength * (density - 0.5), np.float32)
     out[[REST, HOLD]] = -strength * (density - 0.5)
     return out
+
+
+def onset_per_bar_hook(spb: int, vocab_size: int):
+    """A bar-structure mask: a bar that reaches its last beat without a note must start one there,
+    so no bar of a line is left empty (however low the density)."""
+    last_beat = spb - 4
+
+    def hook(t: int, tokens: np.ndarray) -> np.ndarray | None:
+        if t % spb != last_beat:
+            return None
+        silent = ~(tokens[:, t - last_beat:t] >= 2).any(axis=1)               # (B,)
+        if not silent.any():
+            return None
+        bias = np.zeros((len(tokens), vocab_size), np.float32)
+        bias[silent, REST] = bias[silent, HOLD] = NEG_INF
+        return bias
+    return hook
+
+
+def combine_hooks(*hooks):
+    """One hook adding up the biases of several (None where none has anything to say)."""
+    live = [h for h in hooks if h is not None]
+
+    def hook(t: int, tokens: np.ndarray) -> np.ndarray | None:
+        parts = [b for h in live if (b := h(t, tokens)) is not None]
+        return sum(parts[1:], parts[0]) if parts else None
+    return hook

@@ -13,7 +13,7 @@ import numpy as np
 
 from beatengine.meter import MAX_STEPS_PER_BAR, METERS, STEPS_PER_BEAT, steps_per_bar
 from beatengine.midi_io import Note
-from beatengine.theory import Chord, Key
+from beatengine.theory import Chord
 
 REST, HOLD = 0, 1
 PHRASE_BARS = 4
@@ -46,19 +46,6 @@ class LineVocab:
         out = np.full((len(refs), self.size), -1, np.int64)
         out[:, 2:] = np.asarray(refs)[:, None] + self.lowest + np.arange(self.pitches)
         return out
-
-
-BASS = LineVocab("bass", -12, 36)
-MELODY = LineVocab("melody", -12, 48)
-
-
-def bass_reference(bass_pc: int) -> int:
-    """The chord's bass pitch class in the octave from E1 (28) up."""
-    return 28 + (bass_pc - 28) % 12
-
-
-def melody_reference(key: Key) -> int:
-    return 60 + key.tonic
 
 
 def positions(meter: str, n_bars: int) -> np.ndarray:
@@ -114,65 +101,8 @@ def chord_steps(chords: list[tuple[float, float, Chord | None]], n_steps: int) -
     return out
 
 
-def _pcs(pcs, origin: int) -> np.ndarray:
+def pitch_class_row(pcs, origin: int) -> np.ndarray:
+    """(12,) 1.0 at each pitch class of `pcs`, counted from `origin`."""
     v = np.zeros(12, np.float32)
     v[[(p - origin) % 12 for p in pcs]] = 1.0
     return v
-
-
-MELODY_FEATURES = 25
-BASS_FEATURES = 39
-
-
-def melody_features(steps: list[Chord | None], key: Key) -> np.ndarray:
-    """(T, 25): the chord's pitch classes and root relative to the tonic, and a chord-change flag."""
-    out = np.zeros((len(steps), MELODY_FEATURES), np.float32)
-    rows: dict[Chord, np.ndarray] = {}
-    for t, c in enumerate(steps):
-        if c is not None:
-            if c not in rows:                      # a handful of chords, many steps each
-                row = np.zeros(24, np.float32)
-                row[:12] = _pcs(c.pitch_classes, key.tonic)
-                row[12 + (c.root - key.tonic) % 12] = 1.0
-                rows[c] = row
-            out[t, :24] = rows[c]
-        out[t, 24] = float(t == 0 or steps[t] != steps[t - 1])
-    return out
-
-
-def bass_features(steps: list[Chord | None], key: Key, kicks: np.ndarray | None) -> np.ndarray:
-    """(T, 39), all relative to the chord's bass note: the chord's pitch classes, the scale's, the
-    next chord's bass; then the kick at this step, whether kicks are known, a chord-change flag."""
-    out = np.zeros((len(steps), BASS_FEATURES), np.float32)
-    scale = key.scale
-    nxt: Chord | None = None
-    rows: dict[tuple, np.ndarray] = {}
-    for t in range(len(steps) - 1, -1, -1):   # backwards, to know the next chord
-        c = steps[t]
-        if t + 1 < len(steps) and steps[t + 1] != c:
-            nxt = steps[t + 1]
-        if c is not None:
-            if (c, nxt) not in rows:               # a handful of (chord, next chord) pairs
-                origin = c.bass_pc
-                row = np.zeros(36, np.float32)
-                row[:12] = _pcs(c.pitch_classes, origin)
-                row[12:24] = _pcs(scale, origin)
-                if nxt is not None:
-                    row[24 + (nxt.bass_pc - origin) % 12] = 1.0
-                rows[(c, nxt)] = row
-            out[t, :36] = rows[(c, nxt)]
-        out[t, 38] = float(t == 0 or steps[t] != steps[t - 1])
-    if kicks is not None:
-        out[:, 36] = np.asarray(kicks, np.float32)
-        out[:, 37] = 1.0
-    return out
-
-
-def step_refs(steps: list[Chord | None], fallback_pc: int) -> np.ndarray:
-    """(T,) bass reference pitch per step (the last chord's when no chord sounds)."""
-    refs = np.empty(len(steps), np.int64)
-    pc = fallback_pc
-    for t, c in enumerate(steps):
-        pc = c.bass_pc if c is not None else pc
-        refs[t] = bass_reference(pc)
-    return refs
