@@ -1,4 +1,4 @@
-"""Pitch choice for the rule-made basslines (`beatengine.bass_rules`): roles -> MIDI notes.
+"""Pitch choice for the rule-made basslines (`beatengine.roles.bassline.rules`): roles -> MIDI notes.
 
 A rhythm rule says *when* the bass plays and in which *role* (root, fifth, approach the next chord, ...);
 this module turns the roles into pitches that obey the harmony, in time order:
@@ -59,7 +59,7 @@ class Event(NamedTuple):   # a tuple: rules write hundreds of these per call
     glide: bool = False
 
 
-class Timeline:
+class ChordTimeline:
     """The chord progression: which chord sounds when, and where it changes."""
 
     def __init__(self, chords: list[tuple[float, float, Chord]]):
@@ -104,7 +104,7 @@ def _tone(chord: Chord, wanted: tuple[int, ...]) -> int:
 class Voicer:
     """Turns roles into pitches, note by note in time order, keeping the line smooth."""
 
-    def __init__(self, tl: Timeline, meter: str, low: int, high: int, low_roots: bool,
+    def __init__(self, tl: ChordTimeline, meter: str, low: int, high: int, low_roots: bool,
                  rng: np.random.Generator):
         self.tl, self.meter, self.low, self.high, self.low_roots, self.rng = (
             tl, meter, low, high, low_roots, rng)
@@ -182,7 +182,7 @@ class Voicer:
         return ranked[1] if len(ranked) > 1 and self.rng.random() < 0.3 else ranked[0]
 
 
-def realize(events: list[Event], tl: Timeline, voicer: Voicer, rng: np.random.Generator) -> list[Note]:
+def realize(events: list[Event], tl: ChordTimeline, voicer: Voicer, rng: np.random.Generator) -> list[Note]:
     """Events -> notes: merge near-simultaneous onsets, choose pitches, set lengths and velocities."""
     kept: list[Event] = []
     for e in sorted(events, key=lambda e: e.t):   # stable: the first event written at a time wins

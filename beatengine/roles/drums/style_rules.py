@@ -40,7 +40,7 @@ TEMPO_RANGE: dict[str, tuple[int, int]] = {
 }
 
 
-class _Bar:
+class _DrumBar:
     """Writes hits into one bar of a grid."""
 
     def __init__(self, grid: DrumGrid, bar: int, rng: np.random.Generator, loudness: float):
@@ -62,7 +62,7 @@ class _Bar:
         return bool(self.rng.random() < p)
 
 
-def _hats(b: _Bar, d: float, every: int, swing: float = 0.0, vel: float = 80, accent: float = 18,
+def _hats(b: _DrumBar, d: float, every: int, swing: float = 0.0, vel: float = 80, accent: float = 18,
           rolls: float = 0.0, triplets: float = 0.0, piece: int = V.CLOSED_HH) -> None:
     n = b.grid.steps_per_bar
     step = 0
@@ -80,7 +80,7 @@ def _hats(b: _Bar, d: float, every: int, swing: float = 0.0, vel: float = 80, ac
         step += 1
 
 
-def _fill(b: _Bar, genre: str, d: float) -> None:
+def _fill(b: _DrumBar, genre: str, d: float) -> None:
     """Overwrite the second half of the bar with a fill."""
     n = b.grid.steps_per_bar
     half = n // 2
@@ -104,7 +104,7 @@ def _fill(b: _Bar, genre: str, d: float) -> None:
             b.hit(step, V.KICK, 100)
 
 
-def _groove_44(b: _Bar, genre: str, d: float, bar_in_phrase: int) -> None:
+def _groove_44(b: _DrumBar, genre: str, d: float, bar_in_phrase: int) -> None:
     g = genre
     if g in ("trap", "drill"):
         b.hit(0, V.KICK, 110)
@@ -174,7 +174,7 @@ def _groove_44(b: _Bar, genre: str, d: float, bar_in_phrase: int) -> None:
         b.hit(0, V.CRASH, 100)
 
 
-def _groove_triple(b: _Bar, genre: str, d: float, bar_in_phrase: int) -> None:
+def _groove_triple(b: _DrumBar, genre: str, d: float, bar_in_phrase: int) -> None:
     """3/4 and 6/8 bars (12 steps)."""
     six_eight = b.grid.meter == "6/8"
     b.hit(0, V.KICK, 110)
@@ -194,7 +194,7 @@ def _groove_triple(b: _Bar, genre: str, d: float, bar_in_phrase: int) -> None:
         b.hit(0, V.CRASH, 100)
 
 
-GROOVES: dict[str, Callable[[_Bar, str, float, int], None]] = {
+GROOVES: dict[str, Callable[[_DrumBar, str, float, int], None]] = {
     "4/4": _groove_44, "3/4": _groove_triple, "6/8": _groove_triple,
 }
 
@@ -208,12 +208,12 @@ def generate(genre: str, rng: np.random.Generator, n_bars: int = 8, meter: str =
     d = float(rng.random()) if density is None else density
     loud = float(rng.uniform(0.85, 1.05)) if genre != "lofi" else float(rng.uniform(0.7, 0.9))
     for bar in range(n_bars):
-        b = _Bar(grid, bar, rng, loud)
+        b = _DrumBar(grid, bar, rng, loud)
         GROOVES[meter](b, genre, d, bar % V.PHRASE_BARS)
         if fill_every and (bar + 1) % fill_every == 0:
             grid.fill_bars[bar] = True
             _fill(b, genre, d)
             if bar + 1 < n_bars:
-                _Bar(grid, bar + 1, rng, loud).hit(0, V.CRASH, 105)
+                _DrumBar(grid, bar + 1, rng, loud).hit(0, V.CRASH, 105)
     lo, hi = TEMPO_RANGE[genre]
     return grid, int(rng.integers(lo, hi + 1))
