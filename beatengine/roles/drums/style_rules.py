@@ -104,72 +104,86 @@ def _fill(b: _DrumBar, genre: str, d: float) -> None:
             b.hit(step, V.KICK, 100)
 
 
+def _trap_drill(b: _DrumBar, g: str, d: float) -> None:
+    b.hit(0, V.KICK, 110)
+    pickups = (3, 6, 7, 10, 11, 14) if g == "trap" else (3, 6, 10, 11, 14)
+    for s in pickups:
+        if b.chance(0.15 + 0.35 * d):
+            b.hit(s, V.KICK, 100, 0.05 if g == "drill" else 0.0)
+    b.hit(8, V.SNARE, 112)
+    if g == "drill" and b.chance(0.6):
+        b.hit(15 if b.chance(0.5) else 3, V.SNARE, 100)
+    if b.chance(0.3 * d):
+        b.hit(int(b.rng.choice([5, 13, 15])), V.SNARE, 40)
+    _hats(b, d, 2 if b.chance(0.5 - 0.3 * d) else 1, swing=0.12 if g == "drill" else 0.0,
+          vel=78, rolls=0.08 + 0.12 * d, triplets=0.15 if g == "trap" else 0.3)
+    if b.chance(0.3):
+        b.hit(14, V.OPEN_HH, 80)
+
+
+def _boom_bap_lofi(b: _DrumBar, g: str, d: float) -> None:
+    soft = 0.8 if g == "lofi" else 1.0
+    b.hit(0, V.KICK, 110 * soft)
+    b.hit(10, V.KICK, 100 * soft)
+    for s in (7, 11, 14, 3):
+        if b.chance(0.1 + 0.3 * d):
+            b.hit(s, V.KICK, 90 * soft)
+    lay = 0.12 if g == "lofi" else 0.03
+    b.hit(4, V.SNARE, 108 * soft, lay)
+    b.hit(12, V.SNARE, 110 * soft, lay)
+    for s in (7, 9, 15):
+        if b.chance(0.1 + 0.3 * d):
+            b.hit(s, V.SNARE, 35 * soft, 0.15)
+    swing = 0.3 if g == "lofi" else 0.2
+    piece = V.RIDE if g == "lofi" and b.chance(0.2) else V.CLOSED_HH
+    _hats(b, d, 2, swing=swing, vel=70 * soft, accent=15, piece=piece)
+
+
+def _house_techno(b: _DrumBar, g: str, d: float) -> None:
+    for s in (0, 4, 8, 12):
+        b.hit(s, V.KICK, 115, 0.0, 0.015)
+    if g == "house" or b.chance(0.5):
+        b.hit(4, V.SNARE, 100)
+        b.hit(12, V.SNARE, 102)
+    for s in (2, 6, 10, 14):
+        if g == "house" or b.chance(0.6):
+            b.hit(s, V.OPEN_HH, 85)
+    if b.chance(0.3 + 0.6 * d):
+        for s in range(16):
+            if s % 4 != 2:
+                b.hit(s, V.CLOSED_HH, 60 + (25 if s % 2 else 0))
+    if g == "techno":
+        for s in (3, 7, 11, 15):
+            if b.chance(0.2 + 0.3 * d):
+                b.hit(s, V.KICK, 50)
+        if b.chance(0.2 * d):
+            b.hit(int(b.rng.choice([6, 14])), V.HIGH_TOM, 70)
+    elif b.chance(0.2):
+        b.hit(int(b.rng.choice([7, 15])), V.SNARE, 55)
+
+
+def _drum_and_bass(b: _DrumBar, g: str, d: float) -> None:
+    b.hit(0, V.KICK, 115)
+    b.hit(10 if b.chance(0.6) else 11, V.KICK, 105)
+    if b.chance(0.3 * d):
+        b.hit(int(b.rng.choice([2, 7, 13])), V.KICK, 90)
+    b.hit(4, V.SNARE, 115)
+    b.hit(12, V.SNARE, 115)
+    for s in (7, 9, 14, 15):
+        if b.chance(0.1 + 0.35 * d):
+            b.hit(s, V.SNARE, 40)
+    _hats(b, d, 2 if b.chance(0.5) else 1, vel=70, accent=12,
+          piece=V.RIDE if b.chance(0.25) else V.CLOSED_HH)
+
+
+_GROOVES_44: dict[str, Callable[[_DrumBar, str, float], None]] = {
+    "trap": _trap_drill, "drill": _trap_drill, "boom_bap": _boom_bap_lofi, "lofi": _boom_bap_lofi,
+    "house": _house_techno, "techno": _house_techno, "drum_and_bass": _drum_and_bass,
+}
+
+
 def _groove_44(b: _DrumBar, genre: str, d: float, bar_in_phrase: int) -> None:
-    g = genre
-    if g in ("trap", "drill"):
-        b.hit(0, V.KICK, 110)
-        pickups = (3, 6, 7, 10, 11, 14) if g == "trap" else (3, 6, 10, 11, 14)
-        for s in pickups:
-            if b.chance(0.15 + 0.35 * d):
-                b.hit(s, V.KICK, 100, 0.05 if g == "drill" else 0.0)
-        b.hit(8, V.SNARE, 112)
-        if g == "drill" and b.chance(0.6):
-            b.hit(15 if b.chance(0.5) else 3, V.SNARE, 100)
-        if b.chance(0.3 * d):
-            b.hit(int(b.rng.choice([5, 13, 15])), V.SNARE, 40)
-        _hats(b, d, 2 if b.chance(0.5 - 0.3 * d) else 1, swing=0.12 if g == "drill" else 0.0,
-              vel=78, rolls=0.08 + 0.12 * d, triplets=0.15 if g == "trap" else 0.3)
-        if b.chance(0.3):
-            b.hit(14, V.OPEN_HH, 80)
-    elif g in ("boom_bap", "lofi"):
-        soft = 0.8 if g == "lofi" else 1.0
-        b.hit(0, V.KICK, 110 * soft)
-        b.hit(10, V.KICK, 100 * soft)
-        for s in (7, 11, 14, 3):
-            if b.chance(0.1 + 0.3 * d):
-                b.hit(s, V.KICK, 90 * soft)
-        lay = 0.12 if g == "lofi" else 0.03
-        b.hit(4, V.SNARE, 108 * soft, lay)
-        b.hit(12, V.SNARE, 110 * soft, lay)
-        for s in (7, 9, 15):
-            if b.chance(0.1 + 0.3 * d):
-                b.hit(s, V.SNARE, 35 * soft, 0.15)
-        swing = 0.3 if g == "lofi" else 0.2
-        piece = V.RIDE if g == "lofi" and b.chance(0.2) else V.CLOSED_HH
-        _hats(b, d, 2, swing=swing, vel=70 * soft, accent=15, piece=piece)
-    elif g in ("house", "techno"):
-        for s in (0, 4, 8, 12):
-            b.hit(s, V.KICK, 115, 0.0, 0.015)
-        if g == "house" or b.chance(0.5):
-            b.hit(4, V.SNARE, 100)
-            b.hit(12, V.SNARE, 102)
-        for s in (2, 6, 10, 14):
-            if g == "house" or b.chance(0.6):
-                b.hit(s, V.OPEN_HH, 85)
-        if b.chance(0.3 + 0.6 * d):
-            for s in range(16):
-                if s % 4 != 2:
-                    b.hit(s, V.CLOSED_HH, 60 + (25 if s % 2 else 0))
-        if g == "techno":
-            for s in (3, 7, 11, 15):
-                if b.chance(0.2 + 0.3 * d):
-                    b.hit(s, V.KICK, 50)
-            if b.chance(0.2 * d):
-                b.hit(int(b.rng.choice([6, 14])), V.HIGH_TOM, 70)
-        elif b.chance(0.2):
-            b.hit(int(b.rng.choice([7, 15])), V.SNARE, 55)
-    else:  # drum_and_bass
-        b.hit(0, V.KICK, 115)
-        b.hit(10 if b.chance(0.6) else 11, V.KICK, 105)
-        if b.chance(0.3 * d):
-            b.hit(int(b.rng.choice([2, 7, 13])), V.KICK, 90)
-        b.hit(4, V.SNARE, 115)
-        b.hit(12, V.SNARE, 115)
-        for s in (7, 9, 14, 15):
-            if b.chance(0.1 + 0.35 * d):
-                b.hit(s, V.SNARE, 40)
-        _hats(b, d, 2 if b.chance(0.5) else 1, vel=70, accent=12,
-              piece=V.RIDE if b.chance(0.25) else V.CLOSED_HH)
+    _GROOVES_44[genre](b, genre, d)
     if bar_in_phrase == 0 and b.chance(0.5):
         b.hit(0, V.CRASH, 100)
 
