@@ -13,7 +13,10 @@ Uploads come from clients that may be hostile, so this reader (not mido) parses 
 
 It also builds only what the engine uses (notes, the first tempo/metre/key, per-track facts) and
 checks the request's deadline (`beatengine.budget`) between tracks and every few thousand events.
-Measured on a 512 kB file of 32 tracks: mido 0.74 s to read plus 0.16 s to walk; this ~0.2 s.
+A 500 kB file of 30 tracks (58,000 notes): mido 0.7-1.0 s to read, 1.3 s to summarise; this reader
+0.23 s (2 loaded cores). A pre-scan in front of mido would cost a walk like this one on top of mido;
+symusic (C++) reads such a file in 6 ms but takes a denominator byte of 0xFF as 0, merges tracks
+(the summary's per-track facts) and would parse hostile bytes in the server's own process.
 """
 
 import struct

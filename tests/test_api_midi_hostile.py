@@ -79,7 +79,8 @@ def test_uploads_wait_for_the_parse_runner_not_for_generation(tmp_path):
         parser, release = c.app.state.services.parser, threading.Event()
         busy = c.portal.start_task_soon(parser.run, release.wait)
         try:
-            while parser.in_flight == 0:
+            until = time.monotonic() + 10
+            while parser.in_flight == 0 and time.monotonic() < until:
                 time.sleep(0.001)
             for r in (upload(c, smf([NOTE + END])), batch(c, smf([NOTE + END]))):
                 assert r.status_code == 503 and r.headers["Retry-After"] == "1"
