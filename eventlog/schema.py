@@ -108,15 +108,17 @@ CREATE TABLE IF NOT EXISTS consent_events (
 );
 CREATE INDEX IF NOT EXISTS consent_events_user ON consent_events (user_id, created_at);
 
--- The migration's view, in SQLite: the only way training reads user material.
+-- The migration's view, in SQLite: the only way training reads user material. An item is left out
+-- once any consent event at or after it says no (an opt-out or a withdrawal; both carry
+-- training_opt_in = 0), even after a later opt-in: only material sent again comes back.
 DROP VIEW IF EXISTS training_material;
 CREATE VIEW training_material AS
 SELECT i.* FROM training_items i
 WHERE i.training_opt_in = 1
   AND coalesce((SELECT c.kind = 'consent' AND c.training_opt_in = 1 FROM consent_events c
                 WHERE c.user_id = i.user_id ORDER BY c.created_at DESC LIMIT 1), 0)
-  AND NOT EXISTS (SELECT 1 FROM consent_events w WHERE w.user_id = i.user_id
-                  AND w.kind = 'withdrawal' AND w.created_at >= i.created_at);
+  AND NOT EXISTS (SELECT 1 FROM consent_events n WHERE n.user_id = i.user_id
+                  AND n.training_opt_in = 0 AND n.created_at >= i.created_at);
 
 -- Events committed here and not yet delivered to the remote (deleted once delivered).
 CREATE TABLE IF NOT EXISTS outbox (

@@ -155,15 +155,16 @@ class EventStore:
     @classmethod
     def _require_opt_in(cls, db: sqlite3.Connection, user_id: str, since: str | None) -> None:
         """Material is stored only while the user's latest consent event is an opt-in, and never
-        by a request that was running when the user withdrew (even if they opted in again since):
-        checked in the transaction that stores it."""
+        by a request that was running when the user opted out or withdrew (even if they opted in
+        again since: the training_material view leaves out everything from before a "no", so
+        such material would be kept and never read): checked in the transaction that stores it."""
         last = cls._latest_consent(db, user_id)
         if last is None or last[0] != "consent" or not last[2]:
             raise NotOptedIn(f"user {user_id!r} has not opted in to training")
         if since is not None and db.execute(
-                "SELECT 1 FROM consent_events WHERE user_id = ? AND kind = 'withdrawal' AND "
+                "SELECT 1 FROM consent_events WHERE user_id = ? AND training_opt_in = 0 AND "
                 "created_at >= ?", (user_id, since)).fetchone():
-            raise NotOptedIn(f"user {user_id!r} withdrew while the request ran")
+            raise NotOptedIn(f"user {user_id!r} opted out or withdrew while the request ran")
 
     def _enqueue(self, db: sqlite3.Connection, op: str, table: str, payload: dict) -> None:
         if self.outbox:
