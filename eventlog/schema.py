@@ -2,7 +2,8 @@
 
 The local store keeps the same tables and columns (uuids and times as text, JSON as text, booleans as
 0/1), plus what only the local side needs: `generations.status`/`day` (the daily limit reserves a
-row before generating) and the `outbox` of events not yet delivered to the remote.
+row before generating), the `outbox` of events not yet delivered to the remote, the delivery
+`outbox_lease` (which process may deliver) and the `outbox_stats` every worker process reports.
 """
 
 # table -> its columns, in the order of the migration. Every table has `event_id` (the primary key
@@ -135,4 +136,21 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+
+-- Who may deliver: one worker process at a time (several uvicorn workers share this file). Taken
+-- when free or expired, renewed before every send, released when the queue is drained.
+CREATE TABLE IF NOT EXISTS outbox_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+
+-- Delivery figures of this store, whichever process delivered: what /health and /metrics report.
+CREATE TABLE IF NOT EXISTS outbox_stats (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    delivered INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+INSERT OR IGNORE INTO outbox_stats (id) VALUES (1);
 """
