@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS generations (
     day TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS generations_user_day ON generations (user_id, day);
+-- Reservations left pending by a crashed process are found and settled through this.
+CREATE INDEX IF NOT EXISTS generations_pending ON generations (created_at) WHERE status = 'pending';
 
 CREATE TABLE IF NOT EXISTS feedback (
     event_id TEXT PRIMARY KEY,

@@ -5,7 +5,9 @@ the same transaction puts the row in the `outbox`, and `eventlog.outbox.OutboxWo
 without one (the embedded default) nothing is queued. The per-user daily count behind
 `LEGAL_GENERATION_LIMIT` is read from here, so a restart does not reset it: a generation is first
 *reserved* (checked against the limit and inserted as pending in one transaction), then completed,
-or released if it fails, so concurrent requests of one user never overshoot the limit.
+or released if it fails, so concurrent requests of one user never overshoot the limit. A reservation
+its process never settled (it was killed mid-generation) stops counting once it is older than
+`pending_timeout_s`, longer than any generation may take, and is deleted then.
 
 Several processes may share one store (`uvicorn --workers N`): every write is a `BEGIN IMMEDIATE`
 transaction, which SQLite serialises across processes (waiting up to `BUSY_TIMEOUT_S` for the
@@ -20,7 +22,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,9 +132,11 @@ class EventStore:
     """One connection guarded by a lock: calls come from worker threads (and other processes may
     hold connections of their own to the same file)."""
 
-    def __init__(self, path: Path, outbox: bool = False):
+    def __init__(self, path: Path, outbox: bool = False, pending_timeout_s: float | None = None):
+        """`pending_timeout_s`: settle reservations older than this (the service passes
+        PENDING_TIMEOUT_S); None, for tools that only read or requeue, leaves them alone."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path, self.outbox = path, outbox
+        self.path, self.outbox, self.pending_timeout_s = path, outbox, pending_timeout_s
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
                                    timeout=BUSY_TIMEOUT_S)
@@ -143,6 +147,7 @@ class EventStore:
             self._upgrade(db)
             for statement in sql_statements(SQLITE_SCHEMA):
                 db.execute(statement)
+            self._settle_stale_reservations(db, datetime.now(UTC))
 
     @staticmethod
     def _upgrade(db: sqlite3.Connection) -> None:
@@ -208,6 +213,17 @@ class EventStore:
 
     # --- generations and the daily limit -------------------------------------------------------
 
+    def _settle_stale_reservations(self, db: sqlite3.Connection, now: datetime) -> int:
+        """Delete pending reservations older than `pending_timeout_s`: their process died before
+        completing or releasing them (a request cannot run that long), so they must not count
+        against the daily limit for ever. Younger ones may belong to another live worker process
+        still generating: they keep counting. One indexed delete (`generations_pending`)."""
+        if self.pending_timeout_s is None:
+            return 0
+        cutoff = iso(now - timedelta(seconds=self.pending_timeout_s))
+        return db.execute("DELETE FROM generations WHERE status = 'pending' AND created_at < ?",
+                          (cutoff,)).rowcount
+
     def reserve_generation(self, user_id: str, role: str, limit: int, now: datetime,
                            terms_version: str | None = None, training_opt_in: bool = False
                            ) -> str | None:
@@ -218,6 +234,7 @@ class EventStore:
         with self._transaction() as db:
             if terms_version is not None:
                 self._note_consent(db, user_id, terms_version, training_opt_in, now)
+            self._settle_stale_reservations(db, now)
             (count,) = db.execute("SELECT COUNT(*) FROM generations WHERE user_id = ? AND day = ?",
                                   (user_id, day)).fetchone()
             if count >= limit:
@@ -228,8 +245,15 @@ class EventStore:
 
     def complete_generation(self, r: GenerationRecord) -> None:
         with self._transaction() as db:
-            (created_at,) = db.execute("SELECT created_at FROM generations WHERE event_id = ?",
-                                       (r.id,)).fetchone()
+            found = db.execute("SELECT created_at FROM generations WHERE event_id = ?",
+                               (r.id,)).fetchone()
+            if found is None:  # settled as stale while it ran (it outlived pending_timeout_s)
+                now = datetime.now(UTC)
+                found = (iso(now),)
+                db.execute("INSERT INTO generations (event_id, user_id, role, status, day, "
+                           "created_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+                           (r.id, r.user_id, r.role, utc_day(now), found[0]))
+            (created_at,) = found
             row = storable({
                 "event_id": r.id, "user_id": r.user_id, "role": r.role, "request": r.request,
                 "params": r.params, "seed": r.seed, "model_name": r.model_name,

@@ -1,16 +1,18 @@
-"""One outbox, several processes: the delivery lease, claims before every send, and
-figures shared through the store. Each EventStore here is its own SQLite
+"""One outbox, several processes: the delivery lease, claims before every send, stale
+reservations and figures shared through the store. Each EventStore here is its own SQLite
 connection to one file, as each uvicorn worker process has (the real processes are in
 tests/test_workers.py)."""
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from eventlog.outbox import OutboxPolicy, OutboxWorker
-from eventlog.store import EventStore, iso, new_id
+from eventlog.store import EventStore, GenerationRecord, iso, new_id
 from tests.test_outbox import MemoryRemote, _pref
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,3 +118,88 @@ def test_stores_opened_by_many_processes_at_once_all_start(tmp_path):
     store = EventStore(tmp_path / "events.sqlite3", outbox=True)
     assert len(store.rows("genre_preferences")) == 300
     assert store.outbox_counts()["backlog"] == 300
+
+
+# --- reservations left pending by a crashed process -------------------------------------------
+
+DAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _complete(store: EventStore, user: str, n: int, limit: int) -> None:
+    for _ in range(n):
+        gid = store.reserve_generation(user, "drums", limit, DAY)
+        store.complete_generation(GenerationRecord(gid, user, "drums", None, {}, 1, "drums", "1.0.0",
+                                                   {}, 1.0))
+
+
+def test_a_reservation_of_a_killed_process_stops_counting_after_the_timeout(tmp_path):
+    path = tmp_path / "events.sqlite3"
+    store = EventStore(path, pending_timeout_s=60)
+    _complete(store, "u1", 4, limit=5)
+    # Another process reserves the user's fifth generation and is killed mid-generation.
+    code = ("import sys; from datetime import datetime, UTC; from pathlib import Path\n"
+            "from eventlog.store import EventStore\n"
+            "s = EventStore(Path(sys.argv[1]), pending_timeout_s=60)\n"
+            "print(s.reserve_generation('u1', 'drums', 5, datetime(2026, 11, 30, 12, 0, "
+            "tzinfo=UTC)), flush=True)\nimport time; time.sleep(600)\n")
+    crashed = subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert crashed.stdout.readline().strip()  # the reservation is committed
+    finally:
+        crashed.kill()  # SIGKILL: nothing is released
+        crashed.wait()
+    statuses = [r for (r,) in sqlite3.connect(path).execute("SELECT status FROM generations")]
+    assert sorted(statuses) == ["done"] * 4 + ["pending"]
+    # Still young, it may be another live worker's generation in progress: it counts.
+    assert store.reserve_generation("u1", "drums", 5, DAY + timedelta(seconds=5)) is None
+    # Older than the timeout: its process is gone; the user gets their fifth generation.
+    later = DAY + timedelta(seconds=61)
+    gid = store.reserve_generation("u1", "drums", 5, later)
+    assert gid is not None
+    assert store.reserve_generation("u1", "drums", 5, later) is None  # and no sixth
+    pending = [r for (r,) in sqlite3.connect(path).execute(
+        "SELECT event_id FROM generations WHERE status = 'pending'")]
+    assert pending == [gid]  # the leftover was deleted
+
+
+def test_stale_reservations_are_deleted_at_start_up_and_fresh_ones_kept(tmp_path):
+    path = tmp_path / "events.sqlite3"
+    EventStore(path).close()
+    now = datetime.now(UTC)
+    db = sqlite3.connect(path)
+    for gid, at in (("stale", now - timedelta(seconds=120)), ("fresh", now)):
+        db.execute("INSERT INTO generations (event_id, user_id, role, status, day, created_at) "
+                   "VALUES (?, 'u1', 'drums', 'pending', ?, ?)", (gid, at.strftime("%Y-%m-%d"),
+                                                                   iso(at)))
+    db.commit()
+    EventStore(path, pending_timeout_s=60).close()
+    assert [r for (r,) in db.execute("SELECT event_id FROM generations")] == ["fresh"]
+
+
+def test_a_generation_that_outlived_its_reservation_is_still_logged(tmp_path):
+    store = EventStore(tmp_path / "events.sqlite3", outbox=True, pending_timeout_s=60)
+    gid = store.reserve_generation("u1", "drums", 5, DAY)
+    store.reserve_generation("u2", "drums", 5, DAY + timedelta(seconds=120))  # settles gid
+    store.complete_generation(GenerationRecord(gid, "u1", "drums", None, {"bars": 1}, 1, "drums",
+                                               "1.0.0", {}, 1.0))
+    assert store.get_generation(gid)["status"] == "done"
+    assert store.get_generation(gid)["params"] == {"bars": 1}
+
+
+def test_a_user_at_the_limit_is_not_blocked_by_a_crashed_reservation(tmp_path):
+    """Through the app: a generation done and a leftover reservation of a killed process (two
+    minutes old) at a limit of 2: the user's second generation is made, the third refused."""
+    from tests.conftest import CONSENT, make_client
+
+    with make_client(tmp_path, LEGAL_GENERATION_LIMIT=2, PENDING_TIMEOUT_S=60) as c:
+        body = {"consent": CONSENT, "bars": 1, "seed": 1}
+        assert c.post("/generate/drums", json=body).status_code == 200
+        at = datetime.now(UTC) - timedelta(seconds=120)
+        db = sqlite3.connect(tmp_path / "data" / "events.sqlite3")
+        db.execute("INSERT INTO generations (event_id, user_id, role, status, day, created_at) "
+                   "VALUES (?, ?, 'drums', 'pending', ?, ?)",
+                   (new_id(), CONSENT["user_id"], datetime.now(UTC).strftime("%Y-%m-%d"), iso(at)))
+        db.commit()
+        assert c.post("/generate/drums", json=body).status_code == 200
+        assert c.post("/generate/drums", json=body).status_code == 429
