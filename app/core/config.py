@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         description="Comma-separated origins the browser DAW is served from, or *.")
     MODEL_DIR: Path = Field(Path("models"), description="Holds checkpoints/<role>/<semver>/.")
     LEGAL_GENERATION_LIMIT: int = Field(64, ge=0, description="Generations per user per UTC day.")
+    PENDING_TIMEOUT_S: float = Field(60.0, gt=0, description="A generation's reservation older "
+                                     "than this (its process died) no longer counts against the "
+                                     "daily limit and is deleted; keep it above the generation "
+                                     "deadline.")
     DATA_DIR: Path = Field(Path("data"), description="Embedded event store (SQLite) lives here.")
     MAX_CONCURRENT_GENERATIONS: int = Field(2, ge=1, description="Inference threads.")
     MAX_QUEUED_GENERATIONS: int = Field(16, ge=0, description="Waiting requests before 503.")
