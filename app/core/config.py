@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -76,6 +76,16 @@ class Settings(BaseSettings):
         if self.SUPABASE_JWT_ISSUER:
             return self.SUPABASE_JWT_ISSUER
         return f"{self.SUPABASE_URL.rstrip('/')}/auth/v1" if self.SUPABASE_URL else None
+
+    @model_validator(mode="after")
+    def _reservations_outlive_generations(self) -> "Settings":
+        # a reservation settled as stale while its generation still runs would let the user
+        # past the daily limit
+        if self.PENDING_TIMEOUT_S <= self.GENERATION_TIMEOUT_S + self.MAX_QUEUE_WAIT_S:
+            raise ValueError(f"PENDING_TIMEOUT_S ({self.PENDING_TIMEOUT_S}) must be longer than "
+                             f"GENERATION_TIMEOUT_S + MAX_QUEUE_WAIT_S "
+                             f"({self.GENERATION_TIMEOUT_S + self.MAX_QUEUE_WAIT_S})")
+        return self
 
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod
