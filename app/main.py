@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from app.api.errors import error_response
+from app.api.errors import DOMAIN_ERRORS, domain_error_response, error_response
 from app.api.routes import events, generate, state, training
 from app.core.auth import verifier_from_settings
 from app.core.config import Settings, get_settings
@@ -62,6 +62,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
                           getattr(exc, "code", None), headers=exc.headers)
 
 
+async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+    return domain_error_response(exc)
+
+
 async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: the same body shape, never the exception's text (it can hold request content).
     Starlette re-raises the exception after this answer, so the server still logs it."""
@@ -90,10 +94,11 @@ def create_app(settings: Settings | None = None,
         models.load_all()
         svc = Services(settings, store, models, runner=InferenceRunner(
             settings.MAX_CONCURRENT_GENERATIONS, settings.MAX_QUEUED_GENERATIONS,
-            settings.MAX_QUEUE_WAIT_S, settings.GENERATION_TIMEOUT_S),
+            settings.MAX_QUEUE_WAIT_S, settings.GENERATION_TIMEOUT_S,
+            timeout_advice="ask for fewer bars or variations, or try again"),
             parser=InferenceRunner(settings.MAX_CONCURRENT_PARSES, settings.MAX_QUEUED_PARSES,
                                    settings.MAX_QUEUE_WAIT_S, settings.PARSE_TIMEOUT_S,
-                                   name="parse"))
+                                   name="parse", timeout_advice="the server is busy, try again"))
         if remote is not None:
             svc.outbox = OutboxWorker(store, remote, outbox_policy(settings))
             svc.outbox.start()
@@ -119,6 +124,8 @@ def create_app(settings: Settings | None = None,
                        timeout_s=settings.BODY_TIMEOUT_S)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    for error in DOMAIN_ERRORS:
+        app.add_exception_handler(error, domain_error)
     app.add_exception_handler(Exception, internal_error)
     app.include_router(generate.router)
     app.include_router(events.router)

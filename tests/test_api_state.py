@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from app.services.runner import InferenceRunner, Overloaded
+from app.services.errors import Overloaded
+from app.services.runner import InferenceRunner
 from beatengine.genres import GENRE_NAMES
 from tests.conftest import CONSENT, SHIPPED_MODELS, make_client
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.services.runner import InferenceRunner, Overloaded
+from app.services.errors import Overloaded
+from app.services.runner import InferenceRunner
 from beatengine import checkpoints as registry
 from tests.conftest import CONSENT, ROOT, make_client
 

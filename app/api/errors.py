@@ -10,6 +10,8 @@ from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
 from app.schemas.errors import ERROR_CODES, ErrorCode, ErrorOut, default_code
+from app.services import errors
+from beatengine.errors import UnsupportedRequest
 
 
 class ApiError(HTTPException):
@@ -64,3 +66,26 @@ def error_responses(*statuses: int, described: dict[int, str] | None = None) -> 
 # The statuses every consent-carrying route can answer: a body that cannot be parsed, no token,
 # consent refused, too large, malformed, signing keys out of reach.
 CONSENT_ROUTE_ERRORS = (400, 401, 403, 413, 422, 503)
+
+
+# Domain errors -> (status, code): the one place the service layer's refusals become HTTP.
+DOMAIN_ERRORS: dict[type[Exception], tuple[int, ErrorCode]] = {
+    errors.ConsentRefused: (403, "consent_refused"),
+    errors.Forbidden: (403, "forbidden"),
+    errors.NotFound: (404, "not_found"),
+    errors.ConsentChanged: (409, "conflict"),
+    errors.Unprocessable: (422, "invalid_request"),
+    UnsupportedRequest: (422, "invalid_request"),
+    errors.LimitReached: (429, "rate_limited"),
+    errors.ModelUnavailable: (503, "model_unavailable"),
+    errors.Overloaded: (503, "overloaded"),
+    errors.TimedOut: (503, "timeout"),
+}
+
+
+def domain_error_response(exc: Exception) -> JSONResponse:
+    """The response of a domain error (one of DOMAIN_ERRORS), Retry-After where it has one."""
+    status_code, code = next(v for k, v in DOMAIN_ERRORS.items() if isinstance(exc, k))
+    retry = getattr(exc, "retry_after_s", None)
+    return error_response(status_code, getattr(exc, "detail", str(exc)), code,
+                          headers={"Retry-After": str(retry)} if retry is not None else None)

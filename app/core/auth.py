@@ -18,6 +18,7 @@ from jwt.exceptions import InvalidSubjectError
 from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings
+from app.services.errors import Forbidden
 
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
 # After a successful fetch, an unknown `kid` refetches the JWKS at most this often: a key rotation
@@ -228,4 +229,4 @@ def ensure_same_user(subject: str | None, user_id: str, *, field: str = "user_id
     """No-op in local mode (subject None); else 403 unless user_id is the signed-in user.
     `field` names the offending field in the detail, e.g. "consent.user_id"."""
     if subject is not None and user_id != subject:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{field} does not match the signed-in user")
+        raise Forbidden(f"{field} does not match the signed-in user")

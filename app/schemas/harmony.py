@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from app.schemas.common import ChordItem, GenerateRequest, NoteOut, RequestModel
+from beatengine.roles import ROLES
 from beatengine.roles.chords.voicing import VOICING_STYLES
 from beatengine.theory import parse_chord, parse_key
 
@@ -114,7 +115,7 @@ class LineRequest(HarmonyRequest):
         return self
 
 
-ROLE_REGISTER = {"bassline": (28, 55), "melody": (60, 84)}  # E1-G3, C4-C6
+ROLE_REGISTER = {name: ROLES[name].register for name in ("bassline", "melody")}  # E1-G3, C4-C6
 
 
 class BasslineRequest(LineRequest):

@@ -1,15 +1,14 @@
 """Arrangements for the API: request -> form, key, parts -> one multi-track MIDI file and JSON."""
 
-import base64
-
 from app.schemas.arrangement import ArrangementRequest
 from app.services.generation import Built
 from app.services.harmony import bpm_of, resolve_key
 from app.services.models import ComposedModel
+from app.services.render import midi_base64, track_out
 from beatengine import instruments
 from beatengine.arrangement import ArrangementParams, Section, form_for
 from beatengine.meter import beats_per_bar
-from beatengine.midi_io import DRUM_CHANNEL, Song, Track, write_midi
+from beatengine.midi_io import Song, Track
 from beatengine.roles.chords.progression import chords_out
 
 TRACK_NAMES = {"drums": "Drums", "bass": "Bass", "chords": "Chords", "melody": "Lead"}
@@ -30,19 +29,16 @@ def build_arrangement(req: ArrangementRequest, model: ComposedModel, seed: int) 
         tracks = [Track(TRACK_NAMES[part], song.notes[part], is_drum=part == "drums",
                         program=instruments.program(part, req.genre),
                         channel=instruments.CHANNELS[part]) for part in p.parts]
-        midi = write_midi(Song(tracks, bpm=p.bpm, time_signature=req.time_signature,
-                               key_signature=key.midi_key_signature(),
-                               markers=[(s.start, s.section.name) for s in song.sections],
-                               length_beats=bars * bpb))
+        midi = midi_base64(Song(tracks, bpm=p.bpm, time_signature=req.time_signature,
+                                key_signature=key.midi_key_signature(),
+                                markers=[(s.start, s.section.name) for s in song.sections],
+                                length_beats=bars * bpb))
         variations.append({
-            "tracks": [{"name": t.name, "is_drum": t.is_drum, "program": t.program,
-                        "channel": t.channel if not t.is_drum else DRUM_CHANNEL,
-                        "notes": [{"pitch": n.pitch, "start": n.start, "duration": n.duration,
-                                   "velocity": n.velocity} for n in t.notes]} for t in tracks],
+            "tracks": [track_out(t) for t in tracks],
             "chords": chords_out(song.spans),
             "sections": [{"name": s.section.name, "start": s.start, "bars": s.section.bars,
                           "energy": s.section.energy, "parts": s.parts} for s in song.sections],
-            "midi_base64": base64.b64encode(midi).decode("ascii")})
+            "midi_base64": midi})
     params = {"genre": req.genre, "bpm": bpm_of(req), "bars": bars, "time_signature": req.time_signature,
               "key": str(key), "key_source": key_source, "tracks": list(req.tracks),
               "sections": [{"name": s.name, "bars": s.bars, "energy": s.energy} for s in sections],

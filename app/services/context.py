@@ -1,15 +1,13 @@
 """The objects the lifespan makes once, and the consent check every consent-carrying request
 passes before anything is generated or stored."""
 
+import asyncio
 from dataclasses import dataclass
 
-from fastapi import HTTPException, status
-from starlette.concurrency import run_in_threadpool
-
-from app.api.errors import ApiError
 from app.core.auth import ensure_same_user
 from app.core.config import Settings
 from app.schemas.common import Consent
+from app.services.errors import ConsentChanged, ConsentRefused
 from app.services.models import ModelBank
 from app.services.runner import InferenceRunner
 from eventlog.outbox import OutboxWorker
@@ -39,9 +37,8 @@ def refuse_without_consent(consent: Consent, subject: str | None) -> None:
     before anything is generated or stored."""
     ensure_same_user(subject, consent.user_id, field="consent.user_id")
     if not consent.terms_accepted:
-        raise ApiError(status.HTTP_403_FORBIDDEN, "consent.terms_accepted is false: the user has "
-                       "not accepted the terms, so nothing was generated or stored",
-                       code="consent_refused")
+        raise ConsentRefused("consent.terms_accepted is false: the user has not accepted the "
+                             "terms, so nothing was generated or stored")
 
 
 async def check_consent(consent: Consent, subject: str | None, svc: Services) -> str:
@@ -49,7 +46,7 @@ async def check_consent(consent: Consent, subject: str | None, svc: Services) ->
     consent was checked: material of this request is refused if the user withdraws after it."""
     refuse_without_consent(consent, subject)
     checked_at = iso()
-    if await run_in_threadpool(svc.store.note_consent, consent.user_id, consent.terms_version,
+    if await asyncio.to_thread(svc.store.note_consent, consent.user_id, consent.terms_version,
                                consent.training_opt_in):
         svc.committed()
     return checked_at
@@ -61,9 +58,9 @@ async def store_events(svc: Services, *rows: tuple[str, dict], consented_at: str
     consent to training changed while the request ran (a withdrawal, or a request without
     training_opt_in): then nothing of it is stored."""
     try:
-        await run_in_threadpool(lambda: svc.store.add(*rows, consented_at=consented_at))
+        await asyncio.to_thread(lambda: svc.store.add(*rows, consented_at=consented_at))
     except NotOptedIn as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, "the user's consent to training changed "
-                            "while this request ran (withdrawn, or a request without "
-                            "training_opt_in); nothing was stored") from exc
+        raise ConsentChanged("the user's consent to training changed while this request ran "
+                             "(withdrawn, or a request without training_opt_in); nothing was "
+                             "stored") from exc
     svc.committed()

@@ -1,13 +1,12 @@
 """Drum generation for the API: request -> `DrumParams` -> grids -> tracks and MIDI."""
 
-import base64
-
 from app.schemas.drums import DrumsRequest
 from app.services.generation import Built
 from app.services.models import LoadedModel
+from app.services.render import midi_base64, track_out
 from beatengine.genres import GENRE_BY_NAME
 from beatengine.meter import STEPS_PER_BEAT
-from beatengine.midi_io import DRUM_CHANNEL, Note, Song, Track, write_midi
+from beatengine.midi_io import DRUM_CHANNEL, Note, Song, Track
 from beatengine.roles.drums.generator import DrumParams
 from beatengine.roles.drums.vocab import PIECE_NAMES
 
@@ -48,12 +47,8 @@ def build_drums(req: DrumsRequest, model: LoadedModel, seed: int) -> Built:
     variations = []
     for v in model.generator.generate(p):
         track = Track("drums", v.notes, is_drum=True, program=0, channel=DRUM_CHANNEL)
-        midi = write_midi(Song([track], bpm=p.bpm, time_signature=p.time_signature,
-                               length_beats=v.grid.n_steps / STEPS_PER_BEAT))
-        variations.append({
-            "tracks": [{"name": "drums", "is_drum": True, "program": 0, "channel": DRUM_CHANNEL,
-                        "notes": [{"pitch": n.pitch, "start": n.start, "duration": n.duration,
-                                   "velocity": n.velocity} for n in v.notes]}],
-            "midi_base64": base64.b64encode(midi).decode("ascii"),
-            "originality": v.originality.as_dict()})
+        midi = midi_base64(Song([track], bpm=p.bpm, time_signature=p.time_signature,
+                                length_beats=v.grid.n_steps / STEPS_PER_BEAT))
+        variations.append({"tracks": [track_out(track)], "midi_base64": midi,
+                           "originality": v.originality.as_dict()})
     return Built(params, variations)

@@ -3,6 +3,7 @@ logged generation is made again from its stored request and seed (same model ver
 when a user offers it as training material."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,27 +13,40 @@ from app.schemas.common import GenerateRequest
 from app.schemas.drums import DrumsRequest
 from app.schemas.harmony import BasslineRequest, ChordsRequest, MelodyRequest
 from app.services.arrangement import build_arrangement
+from app.services.bassline import build_bassline
+from app.services.chords import build_chords
 from app.services.drums import build_drums
 from app.services.generation import Built
-from app.services.harmony import build_chords, build_line
+from app.services.melody import build_melody
 from app.services.models import ModelBank
 from beatengine.errors import UnsupportedRequest
+from beatengine.roles import ROLE_NAMES
 from eventlog.store import EventStore
 
 # (request, the role's loaded model, every model, the event store, seed) -> Built
 Builder = Callable[[Any, Any, ModelBank, EventStore, int], Built]
 
-ROLES: dict[str, tuple[type[GenerateRequest], Builder]] = {
-    "drums": (DrumsRequest, lambda req, model, models, store, seed: build_drums(req, model, seed)),
-    "chords": (ChordsRequest, lambda req, model, models, store, seed:
-               build_chords(req, models, seed)),
-    "bassline": (BasslineRequest, lambda req, model, models, store, seed:
-                 build_line("bassline", req, models, store, seed)),
-    "melody": (MelodyRequest, lambda req, model, models, store, seed:
-               build_line("melody", req, models, store, seed)),
-    "arrangement": (ArrangementRequest, lambda req, model, models, store, seed:
-                    build_arrangement(req, model, seed)),
+
+@dataclass(frozen=True)
+class RoleBuilder:
+    request: type[GenerateRequest]
+    build: Builder
+
+
+# The engine's roles (beatengine.roles.ROLES) and the arrangement made of them.
+BUILDERS: dict[str, RoleBuilder] = {
+    "drums": RoleBuilder(DrumsRequest, lambda req, model, models, store, seed:
+                         build_drums(req, model, seed)),
+    "chords": RoleBuilder(ChordsRequest, lambda req, model, models, store, seed:
+                          build_chords(req, models, seed)),
+    "bassline": RoleBuilder(BasslineRequest, lambda req, model, models, store, seed:
+                            build_bassline(req, models, store, seed)),
+    "melody": RoleBuilder(MelodyRequest, lambda req, model, models, store, seed:
+                          build_melody(req, models, seed)),
+    "arrangement": RoleBuilder(ArrangementRequest, lambda req, model, models, store, seed:
+                               build_arrangement(req, model, seed)),
 }
+assert set(BUILDERS) == {*ROLE_NAMES, "arrangement"}
 
 
 def no_such_variation(record: dict, variation: int) -> str | None:
@@ -59,10 +73,10 @@ def regenerate(record: dict, variation: int, models: ModelBank, store: EventStor
     if model is None or model.version != record["model_version"]:
         raise UnsupportedRequest(f"generation {gid} was made by {role} {record['model_version']}, "
                                  "which is not loaded now; send its midi_base64 instead")
-    request_model, build = ROLES[role]
+    builder = BUILDERS[role]
     try:
-        req = request_model.model_validate({**record["request"], "consent": record["consent"]})
+        req = builder.request.model_validate({**record["request"], "consent": record["consent"]})
     except ValidationError as exc:  # kept before a bound was added (e.g. note times)
         raise UnsupportedRequest(f"generation {gid} was made from a request this version no "
                                  "longer accepts; send its midi_base64 instead") from exc
-    return build(req, model, models, store, record["seed"]).variations[variation]
+    return builder.build(req, model, models, store, record["seed"]).variations[variation]

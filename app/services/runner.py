@@ -3,7 +3,8 @@
 A request that cannot start within `queue_wait_s` (all threads busy, the queue ahead of it not
 moving) is refused with `Overloaded` (a 503 with Retry-After), as is one arriving while more than
 `max_queued` already wait; what starts runs under a deadline of `timeout_s`
-(`beatengine.budget`), so one request can hold a thread for that long at most.
+(`beatengine.budget`), so one request can hold a thread for that long at most: past it the work
+stops and the request gets `TimedOut`, with `timeout_advice` telling the client what to do.
 """
 
 import asyncio
@@ -12,23 +13,23 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from beatengine.budget import deadline
+from app.services.errors import Overloaded, TimedOut
+from beatengine.budget import DeadlineExceeded, deadline
 
 T = TypeVar("T")
-
-
-class Overloaded(RuntimeError):
-    """The service cannot start this work soon enough; answered with 503 at once."""
+RETRY_AFTER_S = 1
 
 
 class InferenceRunner:
     """A thread pool of `workers` plus a queue of `max_queued`; more in flight is refused."""
 
     def __init__(self, workers: int, max_queued: int, queue_wait_s: float = 1.5,
-                 timeout_s: float | None = None, name: str = "inference"):
+                 timeout_s: float | None = None, name: str = "inference",
+                 timeout_advice: str = "try again"):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._capacity = workers + max_queued
         self.queue_wait_s, self.timeout_s = queue_wait_s, timeout_s
+        self.timeout_advice = timeout_advice
         self._in_flight = 0
         self._lock = threading.Lock()
 
@@ -39,7 +40,8 @@ class InferenceRunner:
     def check_capacity(self) -> None:
         """Raise Overloaded now if a new request would be refused (a cheap early answer)."""
         if self._in_flight >= self._capacity:
-            raise Overloaded(f"{self._in_flight} requests in progress; try again shortly")
+            raise Overloaded(f"overloaded: {self._in_flight} requests in progress; try again "
+                             "shortly", RETRY_AFTER_S)
 
     async def run(self, fn: Callable[[], T]) -> T:
         """`fn()` on a worker thread under the deadline; Overloaded if it cannot start in time."""
@@ -62,9 +64,14 @@ class InferenceRunner:
             await asyncio.wait_for(started.wait(), self.queue_wait_s)
         except TimeoutError:
             if future.cancel():
-                raise Overloaded(f"could not start within {self.queue_wait_s} s: "
-                                 f"{self._in_flight} requests ahead; try again shortly") from None
-        return await asyncio.wrap_future(future)
+                raise Overloaded(f"overloaded: could not start within {self.queue_wait_s} s: "
+                                 f"{self._in_flight} requests ahead; try again shortly",
+                                 RETRY_AFTER_S) from None
+        try:
+            return await asyncio.wrap_future(future)
+        except DeadlineExceeded as exc:
+            raise TimedOut(f"the request ran past its {self.timeout_s} s deadline and was stopped; "
+                           f"{self.timeout_advice}", RETRY_AFTER_S) from exc
 
     def _release(self, _future: object) -> None:
         with self._lock:

@@ -23,10 +23,7 @@ from app.schemas.events import (
     UploadResponse,
 )
 from app.services.context import Services, check_consent, store_events
-from app.services.generation import overloaded_error
 from app.services.roles import no_such_variation
-from app.services.runner import Overloaded
-from beatengine.budget import DeadlineExceeded
 from beatengine.genres import GENRE_NAMES
 from beatengine.midi_summary import InvalidMidi, summarize_midi
 from eventlog.store import iso, new_id
@@ -90,17 +87,9 @@ async def parse_limited(svc: Services, parse: Callable[[], T]) -> T:
     """`parse()` on the parse runner: its own few threads, so a flood of uploads never holds up
     generation; 503 with Retry-After when it cannot start within MAX_QUEUE_WAIT_S or overruns
     PARSE_TIMEOUT_S. The reader is linear in the file's size (a 512 kB file: well under a second
-    alone), so a parse that overruns its deadline says the server is starved, not that the file is
-    bad: a 503 to retry, not a 422."""
-    try:
-        return await svc.parser.run(parse)
-    except Overloaded as exc:
-        raise overloaded_error(exc) from exc
-    except DeadlineExceeded as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"parsing the MIDI file ran past its {svc.parser.timeout_s} s deadline "
-                            "and was stopped; the server is busy, try again",
-                            headers={"Retry-After": "1"}) from exc
+    alone), so a parse that overruns its deadline says the server is busy, not that the file is
+    bad: a 503 to retry (the runner's TimedOut), not a 422."""
+    return await svc.parser.run(parse)
 
 
 def summarize_or_422(data: bytes, what: str = "file") -> MidiSummary:

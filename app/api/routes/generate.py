@@ -11,7 +11,7 @@ from app.schemas.drums import DrumsRequest
 from app.schemas.harmony import BasslineRequest, ChordsRequest, MelodyRequest
 from app.services import generation
 from app.services.context import Services
-from app.services.roles import ROLES
+from app.services.roles import BUILDERS
 
 router = APIRouter(prefix="/generate", tags=["generate"])
 
@@ -24,9 +24,10 @@ ERRORS = error_responses(*CONSENT_ROUTE_ERRORS, 429, described={
 
 async def _generate(role: str, req: GenerateRequest, svc: Services, subject: str | None
                     ) -> Response:
-    build = ROLES[role][1]
-    return await generation.generate(role, req, svc, subject, lambda model, seed: build(
+    build = BUILDERS[role].build
+    body = await generation.generate(role, req, svc, subject, lambda model, seed: build(
         req, model, svc.models, svc.store, seed))
+    return Response(body, media_type="application/json")
 
 
 @router.post("/drums", response_model=GenerationResponse, responses=ERRORS)

@@ -22,10 +22,7 @@ from app.schemas.events import (
     WithdrawalResponse,
 )
 from app.services.context import Services, check_consent, store_events
-from app.services.generation import overloaded_error, timeout_error
 from app.services.roles import regenerate
-from app.services.runner import Overloaded
-from beatengine.budget import DeadlineExceeded
 from beatengine.errors import UnsupportedRequest
 from eventlog.store import iso, new_id
 
@@ -59,10 +56,6 @@ async def _generation_item(i: int, item: GenerationItem, user_id: str, svc: Serv
             lambda: regenerate(rec, item.variation, svc.models, svc.store))
     except UnsupportedRequest as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"items[{i}]: {exc}") from exc
-    except Overloaded as exc:
-        raise overloaded_error(exc) from exc
-    except DeadlineExceeded as exc:
-        raise timeout_error(svc.runner.timeout_s) from exc
     return base64.b64decode(variation["midi_base64"]), {
         "source": "generation", "role": rec["role"], "genre": rec["params"].get("genre"),
         "generation_id": gid, "variation": item.variation}
