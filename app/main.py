@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None,
                         "requests are not authenticated and consent.user_id is taken as sent; "
                         "serve on 127.0.0.1 only (the default of scripts/run.sh)")
         remote = await open_remote_log(settings)
-        store = EventStore(settings.DATA_DIR / "events.sqlite3", outbox=remote is not None)
+        store = EventStore(settings.DATA_DIR / "events.sqlite3", outbox=remote is not None,
+                           pending_timeout_s=settings.PENDING_TIMEOUT_S)
         models = ModelBank(settings.MODEL_DIR)
         models.load_all()
         svc = Services(settings, store, models, runner=InferenceRunner(

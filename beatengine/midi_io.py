@@ -1,7 +1,8 @@
-"""MIDI in and out with mido. Times are in beats (quarter notes) from the start of the clip."""
+"""MIDI in and out: written here (meta events by mido), read by the hardened `midi_reader`.
+Times are in beats (quarter notes) from the start of the clip."""
 
-import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import mido
 
@@ -109,46 +110,15 @@ class ParsedMidi:
 
 
 def read_midi(source: str | bytes) -> ParsedMidi:
-    """Parse a Standard MIDI File (path or bytes). Raises ValueError on anything that is not MIDI."""
+    """Parse a Standard MIDI File (path or bytes) with the hardened reader; raises ValueError
+    (InvalidMidi) on anything that is not MIDI or holds what no music has."""
+    from beatengine.midi_reader import InvalidMidi, read_smf  # it builds this module's Note
+
     try:
-        mid = (mido.MidiFile(file=io.BytesIO(source)) if isinstance(source, bytes)
-               else mido.MidiFile(source))
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise ValueError(f"not a valid MIDI file: {exc}") from exc
-    return parse_midi_file(mid)
-
-
-def parse_midi_file(mid: mido.MidiFile) -> ParsedMidi:
-    """`read_midi` for a file mido has already read."""
-    tpb = mid.ticks_per_beat
-    bpm, ts = 120.0, "4/4"
-    seen_tempo = seen_ts = False
-    by_channel: dict[int, list[Note]] = {}
-    end_tick = 0
-    for track in mid.tracks:
-        tick = 0
-        open_notes: dict[tuple[int, int], tuple[int, int]] = {}
-        for msg in track:
-            tick += msg.time
-            if msg.type == "set_tempo" and not seen_tempo:
-                bpm, seen_tempo = mido.tempo2bpm(msg.tempo), True
-            elif msg.type == "time_signature" and not seen_ts:
-                ts, seen_ts = f"{msg.numerator}/{msg.denominator}", True
-            elif msg.type == "note_on" and msg.velocity > 0:
-                key = (msg.channel, msg.note)
-                if key in open_notes:  # struck again before its note-off: close the first one
-                    t0, vel = open_notes[key]
-                    by_channel.setdefault(msg.channel, []).append(
-                        Note(msg.note, t0 / tpb, max(tick - t0, 1) / tpb, vel))
-                open_notes[key] = (tick, msg.velocity)
-            elif msg.type in ("note_off", "note_on"):
-                start = open_notes.pop((msg.channel, msg.note), None)
-                if start is not None:
-                    by_channel.setdefault(msg.channel, []).append(
-                        Note(msg.note, start[0] / tpb, max(tick - start[0], 1) / tpb, start[1]))
-        for (channel, pitch), (t0, vel) in open_notes.items():  # never closed: give a 16th
-            by_channel.setdefault(channel, []).append(Note(pitch, t0 / tpb, 0.25, vel))
-        end_tick = max(end_tick, tick)
-    for notes in by_channel.values():
-        notes.sort(key=lambda n: (n.start, n.pitch))
-    return ParsedMidi(by_channel, bpm, ts, tpb, end_tick / tpb)
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
+        raise InvalidMidi(f"not a valid MIDI file: {exc}") from exc
+    try:
+        return read_smf(data).parsed
+    except InvalidMidi as exc:
+        raise InvalidMidi(f"not a valid MIDI file: {exc}") from exc

@@ -15,15 +15,27 @@ the remote log with idempotent upserts.
   consent (withdrawals and consent events).
 - State lives in SQLite, so a restart resumes where it stopped; an event delivered just before a
   crash is sent again and the remote ignores the duplicate `event_id`.
+- Several worker processes share one store (`uvicorn --workers N`), and one delivers at a time: a
+  pass starts by taking the store's lease (free, expired, or ours), every send first renews it
+  and reads its events again (`EventStore.claim`: an event a withdrawal removed is not sent), and
+  a drained queue releases it. A holder that dies (kill -9) is taken over once the lease expires
+  (`lease_s`). No send outlives the lease: each has a deadline of `send_deadline_s` (less than
+  `lease_s`), so a send can never overlap with the next holder's. An event committed by one
+  process while another delivers is sent by that holder's pass, or by the next poll.
+- The figures (delivered, failures, last error) are kept in the store, so every process reports
+  the same ones.
 """
 
 import asyncio
 import logging
+import os
+import socket
 import time
+import uuid
 from dataclasses import dataclass
 
 from eventlog.remote import Remote, RemoteRejected, RemoteUnavailable
-from eventlog.store import EventStore, OutboxEvent, backoff_s
+from eventlog.store import DeliveryStats, EventStore, OutboxEvent, backoff_s
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +47,14 @@ class OutboxPolicy:
     backoff_cap_s: float = 900.0
     batch: int = 200
     poll_s: float = 2.0
+    # How long the delivery lease lasts unrenewed (how soon a dead holder is taken over), and the
+    # longest one send may take: below the lease, above the remotes' own deadlines (Postgres: 20 s).
+    lease_s: float = 60.0
+    send_deadline_s: float = 40.0
 
 
-@dataclass
-class DeliveryStats:
-    """Since start-up, for /health and /metrics (dead letters are counted in the store)."""
-    delivered: int = 0
-    failures: int = 0
-    last_error: str | None = None
+class _LeaseLost(Exception):
+    """Another process holds the delivery lease now: stop this pass."""
 
 
 def runs(events: list[OutboxEvent], limit: int) -> list[list[OutboxEvent]]:
@@ -72,11 +84,19 @@ def runs(events: list[OutboxEvent], limit: int) -> list[list[OutboxEvent]]:
 class OutboxWorker:
     def __init__(self, store: EventStore, remote: Remote, policy: OutboxPolicy):
         self.store, self.remote, self.policy = store, remote, policy
-        self.stats = DeliveryStats()
+        if policy.send_deadline_s >= policy.lease_s:
+            raise ValueError("send_deadline_s must be below lease_s: a send must not outlive the "
+                             "lease")
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._down_streak = 0        # consecutive passes that found the remote unavailable
         self._paused_until = 0.0     # no delivery before this (time.time()) while it is down
+
+    @property
+    def stats(self) -> DeliveryStats:
+        """The store's figures: the same whichever process delivered."""
+        return self.store.delivery_stats()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox")
@@ -92,6 +112,7 @@ class OutboxWorker:
                 await self._task
             except asyncio.CancelledError:
                 pass
+        await asyncio.to_thread(self.store.release_lease, self.holder)
 
     async def _run(self) -> None:
         while True:
@@ -103,10 +124,13 @@ class OutboxWorker:
             await self._sleep()
 
     async def _sleep(self) -> None:
-        pause = self._paused_until - time.time()
-        if pause > 0:  # the remote is down: new events must not wake us into hammering it
-            await asyncio.sleep(pause)
-            return
+        # The remote is down: new events must not wake us into hammering it. The lease stays
+        # ours meanwhile, so that no other process starts hammering it either.
+        while (pause := self._paused_until - time.time()) > 0:
+            await asyncio.sleep(min(pause, self.policy.lease_s / 3))
+            if not await asyncio.to_thread(self.store.take_lease, self.holder, time.time(),
+                                           self.policy.lease_s):
+                return
         next_due = await asyncio.to_thread(self.store.next_due)
         wait = self.policy.poll_s
         if next_due is not None:
@@ -118,22 +142,39 @@ class OutboxWorker:
             pass
 
     async def deliver_due(self) -> int:
-        """One pass over the due events; how many were delivered."""
+        """One pass over the due events, if this process may deliver (it holds the lease, or can
+        take it); how many were delivered."""
+        if not await asyncio.to_thread(self.store.take_lease, self.holder, time.time(),
+                                       self.policy.lease_s):
+            return 0  # another process is delivering
         delivered = 0
-        while time.time() >= self._paused_until:
-            events = await asyncio.to_thread(self.store.due_events, time.time(),
-                                             self.policy.batch * 4)
-            if not events:
-                return delivered
-            for run in runs(events, self.policy.batch):
-                ok = await self._deliver(run)
-                if ok is None:  # remote down: stop the pass, wait for the backoff
-                    return delivered
-                delivered += ok
+        try:
+            while time.time() >= self._paused_until:
+                events = await asyncio.to_thread(self.store.due_events, time.time(),
+                                                 self.policy.batch * 4)
+                if not events:
+                    break
+                for run in runs(events, self.policy.batch):
+                    ok = await self._deliver(run)
+                    if ok is None:  # remote down: stop the pass; keep the lease through the
+                        return delivered  # backoff, so that no other process hammers it
+                    delivered += ok
+        except _LeaseLost:  # another process delivers now (releasing below leaves its lease alone)
+            pass
+        # Drained: let go, so that whichever process commits the next event delivers it at once.
+        await asyncio.to_thread(self.store.release_lease, self.holder)
         return delivered
 
     async def _deliver(self, run: list[OutboxEvent]) -> int | None:
-        """Delivered count, or None when the remote is unavailable."""
+        """Delivered count, or None when the remote is unavailable (_LeaseLost when another
+        process holds the lease now)."""
+        live = await asyncio.to_thread(self.store.claim, self.holder, [e.seq for e in run],
+                                       time.time(), self.policy.lease_s)
+        if live is None:
+            raise _LeaseLost
+        run = [e for e in run if e.seq in live]
+        if not run:  # a withdrawal took them out of the queue since they were read
+            return 0
         try:
             await self._send(run)
         except RemoteUnavailable as exc:
@@ -156,27 +197,28 @@ class OutboxWorker:
             return delivered
         self._down_streak = 0
         await asyncio.to_thread(self.store.mark_delivered, [e.seq for e in run])
-        self.stats.delivered += len(run)
         return len(run)
 
     async def _send(self, run: list[OutboxEvent]) -> None:
         first = run[0]
-        if first.op == "withdraw":
-            await self.remote.withdraw(first.payload["user_id"], first.payload["before"])
-        else:
-            await self.remote.upsert(first.table, [e.payload for e in run])
+        try:
+            async with asyncio.timeout(self.policy.send_deadline_s):
+                if first.op == "withdraw":
+                    await self.remote.withdraw(first.payload["user_id"], first.payload["before"])
+                else:
+                    await self.remote.upsert(first.table, [e.payload for e in run])
+        except TimeoutError as exc:
+            raise RemoteUnavailable(f"no answer within {self.policy.send_deadline_s} s") from exc
 
     async def _failed(self, run: list[OutboxEvent], kind: str, exc: Exception,
                       rejected: bool) -> None:
         p = self.policy
         error = f"{kind}: {exc}"
-        self.stats.failures += len(run)
         # /health is public: it shows what failed, not the message (which can hold row content or
         # connection details); the full text is in the outbox row and the log.
         cause = getattr(exc.__cause__, "sqlstate", None) or type(exc.__cause__ or exc).__name__
-        self.stats.last_error = f"{kind} ({cause}) delivering to {run[0].table}"
         dead = await asyncio.to_thread(self.store.mark_failed, run, error, time.time(),
                                        p.max_attempts, p.backoff_base_s, p.backoff_cap_s,
-                                       rejected)
+                                       rejected, f"{kind} ({cause}) delivering to {run[0].table}")
         log.warning("outbox: %d event(s) for %s not delivered (%s)%s", len(run), run[0].table,
                     error, f"; {dead} dead-lettered" if dead else "")

@@ -2,7 +2,8 @@
 
 The local store keeps the same tables and columns (uuids and times as text, JSON as text, booleans as
 0/1), plus what only the local side needs: `generations.status`/`day` (the daily limit reserves a
-row before generating) and the `outbox` of events not yet delivered to the remote.
+row before generating), the `outbox` of events not yet delivered to the remote, the delivery
+`outbox_lease` (which process may deliver) and the `outbox_stats` every worker process reports.
 """
 
 # table -> its columns, in the order of the migration. Every table has `event_id` (the primary key
@@ -44,6 +45,8 @@ CREATE TABLE IF NOT EXISTS generations (
     day TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS generations_user_day ON generations (user_id, day);
+-- Reservations left pending by a crashed process are found and settled through this.
+CREATE INDEX IF NOT EXISTS generations_pending ON generations (created_at) WHERE status = 'pending';
 
 CREATE TABLE IF NOT EXISTS feedback (
     event_id TEXT PRIMARY KEY,
@@ -108,15 +111,17 @@ CREATE TABLE IF NOT EXISTS consent_events (
 );
 CREATE INDEX IF NOT EXISTS consent_events_user ON consent_events (user_id, created_at);
 
--- The migration's view, in SQLite: the only way training reads user material.
+-- The migration's view, in SQLite: the only way training reads user material. An item is left out
+-- once any consent event at or after it says no (an opt-out or a withdrawal; both carry
+-- training_opt_in = 0), even after a later opt-in: only material sent again comes back.
 DROP VIEW IF EXISTS training_material;
 CREATE VIEW training_material AS
 SELECT i.* FROM training_items i
 WHERE i.training_opt_in = 1
   AND coalesce((SELECT c.kind = 'consent' AND c.training_opt_in = 1 FROM consent_events c
                 WHERE c.user_id = i.user_id ORDER BY c.created_at DESC LIMIT 1), 0)
-  AND NOT EXISTS (SELECT 1 FROM consent_events w WHERE w.user_id = i.user_id
-                  AND w.kind = 'withdrawal' AND w.created_at >= i.created_at);
+  AND NOT EXISTS (SELECT 1 FROM consent_events n WHERE n.user_id = i.user_id
+                  AND n.training_opt_in = 0 AND n.created_at >= i.created_at);
 
 -- Events committed here and not yet delivered to the remote (deleted once delivered).
 CREATE TABLE IF NOT EXISTS outbox (
@@ -133,4 +138,21 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+
+-- Who may deliver: one worker process at a time (several uvicorn workers share this file). Taken
+-- when free or expired, renewed before every send, released when the queue is drained.
+CREATE TABLE IF NOT EXISTS outbox_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+
+-- Delivery figures of this store, whichever process delivered: what /health and /metrics report.
+CREATE TABLE IF NOT EXISTS outbox_stats (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    delivered INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+INSERT OR IGNORE INTO outbox_stats (id) VALUES (1);
 """

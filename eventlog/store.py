@@ -5,7 +5,13 @@ the same transaction puts the row in the `outbox`, and `eventlog.outbox.OutboxWo
 without one (the embedded default) nothing is queued. The per-user daily count behind
 `LEGAL_GENERATION_LIMIT` is read from here, so a restart does not reset it: a generation is first
 *reserved* (checked against the limit and inserted as pending in one transaction), then completed,
-or released if it fails, so concurrent requests of one user never overshoot the limit.
+or released if it fails, so concurrent requests of one user never overshoot the limit. A reservation
+its process never settled (it was killed mid-generation) stops counting once it is older than
+`pending_timeout_s`, longer than any generation may take, and is deleted then.
+
+Several processes may share one store (`uvicorn --workers N`): every write is a `BEGIN IMMEDIATE`
+transaction, which SQLite serialises across processes (waiting up to `BUSY_TIMEOUT_S` for the
+lock), and the outbox is delivered by one process at a time, the holder of `outbox_lease`.
 """
 
 import json
@@ -16,11 +22,14 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from eventlog.schema import BOOL_COLUMNS, JSON_COLUMNS, MATERIAL_TABLES, SQLITE_SCHEMA, TABLES
+
+# How long a write waits for another process's transaction before giving up ("database is locked").
+BUSY_TIMEOUT_S = 30.0
 
 
 class NotOptedIn(Exception):
@@ -65,6 +74,16 @@ class OutboxEvent:
     attempts: int
 
 
+@dataclass
+class DeliveryStats:
+    """Deliveries of this store's outbox, by whichever process delivered (kept in the store, so
+    every worker process reports the same figures, and a restart keeps them). `delivered` counts
+    sends: an event sent twice counts twice."""
+    delivered: int = 0
+    failures: int = 0
+    last_error: str | None = None  # what kind of failure, never its message (it is public)
+
+
 def backoff_s(attempts: int, base_s: float, cap_s: float) -> float:
     """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(attempts-1))]."""
     return random.uniform(0, min(cap_s, base_s * 2 ** max(0, attempts - 1)))
@@ -99,25 +118,44 @@ def _from_sqlite(column: str, value: Any) -> Any:
     return value
 
 
-class EventStore:
-    """One connection guarded by a lock: calls come from worker threads."""
+def sql_statements(script: str) -> Iterator[str]:
+    """The statements of a script, one at a time (`executescript` would commit a transaction)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement
+            statement = ""
 
-    def __init__(self, path: Path, outbox: bool = False):
+
+class EventStore:
+    """One connection guarded by a lock: calls come from worker threads (and other processes may
+    hold connections of their own to the same file)."""
+
+    def __init__(self, path: Path, outbox: bool = False, pending_timeout_s: float | None = None):
+        """`pending_timeout_s`: settle reservations older than this (the service passes
+        PENDING_TIMEOUT_S); None, for tools that only read or requeue, leaves them alone."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path, self.outbox = path, outbox
+        self.path, self.outbox, self.pending_timeout_s = path, outbox, pending_timeout_s
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_S)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._upgrade()
-        self._db.executescript(SQLITE_SCHEMA)
+        # One process at a time: workers starting together would race on DROP/CREATE VIEW.
+        with self._transaction() as db:
+            self._upgrade(db)
+            for statement in sql_statements(SQLITE_SCHEMA):
+                db.execute(statement)
+            self._settle_stale_reservations(db, datetime.now(UTC))
 
-    def _upgrade(self) -> None:
+    @staticmethod
+    def _upgrade(db: sqlite3.Connection) -> None:
         """Stores made before the outbox existed named the generation id `id`."""
-        cols = [r[1] for r in self._db.execute("PRAGMA table_info(generations)")]
+        cols = [r[1] for r in db.execute("PRAGMA table_info(generations)")]
         if "id" in cols and "event_id" not in cols:
-            self._db.executescript("ALTER TABLE generations RENAME COLUMN id TO event_id; "
-                                   "ALTER TABLE generations ADD COLUMN request TEXT;")
+            db.execute("ALTER TABLE generations RENAME COLUMN id TO event_id")
+            db.execute("ALTER TABLE generations ADD COLUMN request TEXT")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -155,15 +193,16 @@ class EventStore:
     @classmethod
     def _require_opt_in(cls, db: sqlite3.Connection, user_id: str, since: str | None) -> None:
         """Material is stored only while the user's latest consent event is an opt-in, and never
-        by a request that was running when the user withdrew (even if they opted in again since):
-        checked in the transaction that stores it."""
+        by a request that was running when the user opted out or withdrew (even if they opted in
+        again since: the training_material view leaves out everything from before a "no", so
+        such material would be kept and never read): checked in the transaction that stores it."""
         last = cls._latest_consent(db, user_id)
         if last is None or last[0] != "consent" or not last[2]:
             raise NotOptedIn(f"user {user_id!r} has not opted in to training")
         if since is not None and db.execute(
-                "SELECT 1 FROM consent_events WHERE user_id = ? AND kind = 'withdrawal' AND "
+                "SELECT 1 FROM consent_events WHERE user_id = ? AND training_opt_in = 0 AND "
                 "created_at >= ?", (user_id, since)).fetchone():
-            raise NotOptedIn(f"user {user_id!r} withdrew while the request ran")
+            raise NotOptedIn(f"user {user_id!r} opted out or withdrew while the request ran")
 
     def _enqueue(self, db: sqlite3.Connection, op: str, table: str, payload: dict) -> None:
         if self.outbox:
@@ -173,6 +212,17 @@ class EventStore:
                         json.dumps(payload), iso()))
 
     # --- generations and the daily limit -------------------------------------------------------
+
+    def _settle_stale_reservations(self, db: sqlite3.Connection, now: datetime) -> int:
+        """Delete pending reservations older than `pending_timeout_s`: their process died before
+        completing or releasing them (a request cannot run that long), so they must not count
+        against the daily limit for ever. Younger ones may belong to another live worker process
+        still generating: they keep counting. One indexed delete (`generations_pending`)."""
+        if self.pending_timeout_s is None:
+            return 0
+        cutoff = iso(now - timedelta(seconds=self.pending_timeout_s))
+        return db.execute("DELETE FROM generations WHERE status = 'pending' AND created_at < ?",
+                          (cutoff,)).rowcount
 
     def reserve_generation(self, user_id: str, role: str, limit: int, now: datetime,
                            terms_version: str | None = None, training_opt_in: bool = False
@@ -184,6 +234,7 @@ class EventStore:
         with self._transaction() as db:
             if terms_version is not None:
                 self._note_consent(db, user_id, terms_version, training_opt_in, now)
+            self._settle_stale_reservations(db, now)
             (count,) = db.execute("SELECT COUNT(*) FROM generations WHERE user_id = ? AND day = ?",
                                   (user_id, day)).fetchone()
             if count >= limit:
@@ -194,8 +245,15 @@ class EventStore:
 
     def complete_generation(self, r: GenerationRecord) -> None:
         with self._transaction() as db:
-            (created_at,) = db.execute("SELECT created_at FROM generations WHERE event_id = ?",
-                                       (r.id,)).fetchone()
+            found = db.execute("SELECT created_at FROM generations WHERE event_id = ?",
+                               (r.id,)).fetchone()
+            if found is None:  # settled as stale while it ran (it outlived pending_timeout_s)
+                now = datetime.now(UTC)
+                found = (iso(now),)
+                db.execute("INSERT INTO generations (event_id, user_id, role, status, day, "
+                           "created_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+                           (r.id, r.user_id, r.role, utc_day(now), found[0]))
+            (created_at,) = found
             row = storable({
                 "event_id": r.id, "user_id": r.user_id, "role": r.role, "request": r.request,
                 "params": r.params, "seed": r.seed, "model_name": r.model_name,
@@ -284,6 +342,50 @@ class EventStore:
         return self._query(f"SELECT * FROM training_material {where} ORDER BY created_at", args)
 
     # --- the outbox --------------------------------------------------------------------------------
+    # One process delivers at a time. A withdrawal deletes the user's queued material from the
+    # outbox and queues a remote delete behind it; a process that had read those upserts before
+    # the withdrawal, and sent them after another process delivered the delete, left withdrawn
+    # material in the remote for good (two uvicorn workers: 3 items and 2 batches of 60 withdrawn
+    # users). So a process delivers only while it holds the lease, and each send is claimed first:
+    # in one transaction the lease is renewed and the events are read again, so an event a
+    # withdrawal removed is never sent, and the delete is sent after them by the same holder.
+    # Lease times are wall-clock seconds (time.time()): the processes share one machine's clock.
+
+    def take_lease(self, holder: str, now_ts: float, lease_s: float) -> bool:
+        """Hold the delivery lease until now + `lease_s`: taken when free, expired (its holder
+        died) or already ours. False while another process holds it."""
+        with self._transaction() as db:
+            return self._renew(db, holder, now_ts, lease_s, take=True)
+
+    @staticmethod
+    def _renew(db: sqlite3.Connection, holder: str, now_ts: float, lease_s: float,
+               take: bool = False) -> bool:
+        """True, and the lease renewed to now + `lease_s`, while `holder` holds it; with `take`
+        also when it is free or expired (then `holder` holds it from now on)."""
+        row = db.execute("SELECT holder, expires_at FROM outbox_lease WHERE id = 1").fetchone()
+        ours = row is not None and row[0] == holder and row[1] > now_ts
+        if not ours and not (take and (row is None or row[1] <= now_ts)):
+            return False
+        db.execute("INSERT INTO outbox_lease (id, holder, expires_at) VALUES (1, ?, ?) "
+                   "ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, "
+                   "expires_at = excluded.expires_at", (holder, now_ts + lease_s))
+        return True
+
+    def release_lease(self, holder: str) -> None:
+        """Let another process take the lease at once (the queue is drained, or we stop)."""
+        with self._transaction() as db:
+            db.execute("UPDATE outbox_lease SET expires_at = 0 WHERE holder = ?", (holder,))
+
+    def claim(self, holder: str, seqs: list[int], now_ts: float, lease_s: float
+              ) -> set[int] | None:
+        """Right before a send: renew the lease (None if it is no longer ours: stop delivering)
+        and return which of `seqs` are still queued (a withdrawal removes material upserts)."""
+        with self._transaction() as db:
+            if not self._renew(db, holder, now_ts, lease_s):
+                return None
+            return {s for (s,) in db.execute(
+                f"SELECT seq FROM outbox WHERE state = 'pending' AND seq IN "
+                f"({', '.join('?' * len(seqs))})", seqs)}
 
     def due_events(self, now_ts: float, limit: int) -> list[OutboxEvent]:
         with self._lock:
@@ -300,18 +402,25 @@ class EventStore:
         return ts
 
     def mark_delivered(self, seqs: list[int]) -> None:
+        """The events were sent: out of the queue, and counted (each send, even a repeated one)."""
         with self._transaction() as db:
             db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
+            db.execute("UPDATE outbox_stats SET delivered = delivered + ? WHERE id = 1",
+                       (len(seqs),))
 
     def mark_failed(self, events: list[OutboxEvent], error: str, now_ts: float,
-                    max_attempts: int, base_s: float, cap_s: float, rejected: bool = True) -> int:
+                    max_attempts: int, base_s: float, cap_s: float, rejected: bool = True,
+                    public_error: str | None = None) -> int:
         """One more attempt each, retried after a jittered exponential backoff. A row the remote
         `rejected` `max_attempts` times is dead-lettered; an outage never dead-letters anything
         (the rows are fine; they wait, at most `cap_s` apart), and neither does anything about
-        consent (a withdrawal and consent events must reach the remote). Returns how many went
+        consent (a withdrawal and consent events must reach the remote). Counted as failures,
+        with `public_error` (what kind of failure) as the last error. Returns how many went
         dead."""
         dead = 0
         with self._transaction() as db:
+            db.execute("UPDATE outbox_stats SET failures = failures + ?, last_error = "
+                       "coalesce(?, last_error) WHERE id = 1", (len(events), public_error))
             for e in events:
                 attempts = e.attempts + 1
                 may_die = rejected and e.op != "withdraw" and e.table != "consent_events"
@@ -334,11 +443,17 @@ class EventStore:
             counts = dict(self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"))
         return {"backlog": counts.get("pending", 0), "dead_letters": counts.get("dead", 0)}
 
+    def delivery_stats(self) -> DeliveryStats:
+        (row,) = self._query("SELECT delivered, failures, last_error FROM outbox_stats")
+        return DeliveryStats(**row)
+
     def describe(self) -> dict:
+        """What /health and /metrics show: the same from every process sharing the store."""
         with self._lock:
             (count,) = self._db.execute(
                 "SELECT COUNT(*) FROM generations WHERE status = 'done'").fetchone()
-        return {"path": str(self.path), "generations": count, **self.outbox_counts()}
+        return {"path": str(self.path), "generations": count, **self.outbox_counts(),
+                **vars(self.delivery_stats())}
 
     def close(self) -> None:
         with self._lock:

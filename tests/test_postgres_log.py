@@ -46,11 +46,14 @@ def _upsert(url: str, table: str, rows: list[dict]) -> None:
 
 
 def test_migrations_apply_once_and_are_recorded_like_the_supabase_cli(pg_url):
+    from eventlog.migrate import MIGRATIONS
+
     assert migrate(pg_url) == []  # the fixture applied them already
     with psycopg.connect(pg_url) as conn:
         versions = [v for (v,) in conn.execute(
-            "SELECT version FROM supabase_migrations.schema_migrations")]
-        assert versions == ["20261127000000"]
+            "SELECT version FROM supabase_migrations.schema_migrations ORDER BY version")]
+        assert versions == sorted(p.stem.split("_")[0] for p in MIGRATIONS.glob("*.sql"))
+        assert "20261127000000" in versions and len(versions) >= 2
         rls = dict(conn.execute("SELECT relname, relrowsecurity FROM pg_class WHERE relname = "
                                 "ANY(%s)", (list(TABLES),)))
     assert rls == dict.fromkeys(TABLES, True)

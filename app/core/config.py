@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         description="Comma-separated origins the browser DAW is served from, or *.")
     MODEL_DIR: Path = Field(Path("models"), description="Holds checkpoints/<role>/<semver>/.")
     LEGAL_GENERATION_LIMIT: int = Field(64, ge=0, description="Generations per user per UTC day.")
+    PENDING_TIMEOUT_S: float = Field(60.0, gt=0, description="A generation's reservation older "
+                                     "than this (its process died) no longer counts against the "
+                                     "daily limit and is deleted; keep it above the generation "
+                                     "deadline.")
     DATA_DIR: Path = Field(Path("data"), description="Embedded event store (SQLite) lives here.")
     MAX_CONCURRENT_GENERATIONS: int = Field(2, ge=1, description="Inference threads.")
     MAX_QUEUED_GENERATIONS: int = Field(16, ge=0, description="Waiting requests before 503.")
@@ -72,6 +76,16 @@ class Settings(BaseSettings):
         if self.SUPABASE_JWT_ISSUER:
             return self.SUPABASE_JWT_ISSUER
         return f"{self.SUPABASE_URL.rstrip('/')}/auth/v1" if self.SUPABASE_URL else None
+
+    @model_validator(mode="after")
+    def _reservations_outlive_generations(self) -> "Settings":
+        # a reservation settled as stale while its generation still runs would let the user
+        # past the daily limit
+        if self.PENDING_TIMEOUT_S <= self.GENERATION_TIMEOUT_S + self.MAX_QUEUE_WAIT_S:
+            raise ValueError(f"PENDING_TIMEOUT_S ({self.PENDING_TIMEOUT_S}) must be longer than "
+                             f"GENERATION_TIMEOUT_S + MAX_QUEUE_WAIT_S "
+                             f"({self.GENERATION_TIMEOUT_S + self.MAX_QUEUE_WAIT_S})")
+        return self
 
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod

@@ -14,9 +14,14 @@ class EventStoreState(BaseModel):
                          examples=[0])
     dead_letters: int = Field(0, ge=0, description="Events that failed delivery too often; kept "
                               "locally, requeued with `python -m eventlog.requeue`.", examples=[0])
-    delivered: int = Field(0, ge=0, description="Events delivered since start-up.", examples=[40])
-    last_error: str | None = Field(None, description="The last delivery failure.",
-                                   examples=[None])
+    delivered: int = Field(0, ge=0, description="Events delivered to the remote log from this "
+                           "store (by any worker process; kept across restarts).", examples=[40])
+    failures: int = Field(0, ge=0, description="Failed delivery attempts of this store.",
+                          examples=[0])
+    last_error: str | None = Field(None, description="What kind of failure the last failed "
+                                   "delivery was (never its message).",
+                                   examples=["unavailable (OperationalError) delivering to "
+                                             "feedback"])
 
 
 class HealthResponse(BaseModel):

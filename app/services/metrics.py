@@ -8,11 +8,10 @@ from app.services.context import Services
 
 
 def event_log_state(svc: Services) -> dict:
-    state = {"backend": "sqlite", **svc.store.describe()}
-    if svc.outbox is not None:
-        state |= {"backend": svc.outbox.remote.name, "delivered": svc.outbox.stats.delivered,
-                  "last_error": svc.outbox.stats.last_error}
-    return state
+    """Read from the store, not from this process: with several worker processes sharing the
+    store, every one of them reports the same figures, whichever delivered."""
+    backend = svc.outbox.remote.name if svc.outbox is not None else "sqlite"
+    return {"backend": backend, **svc.store.describe()}
 
 
 class _EventLogCollector:
@@ -29,14 +28,13 @@ class _EventLogCollector:
             g = GaugeMetricFamily(f"beatengine_outbox_{name}", doc, labels=["backend"])
             g.add_metric([backend], state[name])
             yield g
-        stats = self.svc.outbox.stats if self.svc.outbox is not None else None
-        c = CounterMetricFamily("beatengine_outbox_delivered", "Events delivered since start-up.",
-                                labels=["backend"])
-        c.add_metric([backend], stats.delivered if stats else 0)
+        c = CounterMetricFamily("beatengine_outbox_delivered", "Events delivered from this event "
+                                "store (by any worker process).", labels=["backend"])
+        c.add_metric([backend], state["delivered"])
         yield c
-        c = CounterMetricFamily("beatengine_outbox_failures", "Failed delivery attempts since "
-                                "start-up.", labels=["backend"])
-        c.add_metric([backend], stats.failures if stats else 0)
+        c = CounterMetricFamily("beatengine_outbox_failures", "Failed delivery attempts of this "
+                                "event store (by any worker process).", labels=["backend"])
+        c.add_metric([backend], state["failures"])
         yield c
         g = GaugeMetricFamily("beatengine_generations", "Generations recorded.")
         g.add_metric([], state["generations"])

@@ -2,7 +2,9 @@
 
 import base64
 import hashlib
-from typing import Annotated
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 from pydantic import ValidationError
@@ -19,13 +21,17 @@ from app.schemas.events import (
     PreferencesRequest,
     UploadResponse,
 )
-from app.services.context import check_consent, store_events
+from app.services.context import Services, check_consent, store_events
+from app.services.generation import overloaded_error
 from app.services.roles import no_such_variation
+from app.services.runner import Overloaded
+from beatengine.budget import DeadlineExceeded
 from beatengine.genres import GENRE_NAMES
 from beatengine.midi_summary import InvalidMidi, summarize_midi
 from eventlog.store import iso, new_id
 
 router = APIRouter(tags=["logging"])
+T = TypeVar("T")
 
 ERRORS = {401: {"description": "Missing or invalid access token (verified-user mode)"},
           403: {"description": "Consent refused, or another user's data"},
@@ -81,6 +87,23 @@ async def read_limited(file: UploadFile, limit: int) -> bytes:
     return data
 
 
+async def parse_limited(svc: Services, parse: Callable[[], T]) -> T:
+    """`parse()` on the parse runner: its own few threads, so a flood of uploads never holds up
+    generation; 503 with Retry-After when it cannot start within MAX_QUEUE_WAIT_S or overruns
+    PARSE_TIMEOUT_S. The reader is linear in the file's size (a 512 kB file: well under a second
+    alone), so a parse that overruns its deadline says the server is starved, not that the file is
+    bad: a 503 to retry, not a 422."""
+    try:
+        return await svc.parser.run(parse)
+    except Overloaded as exc:
+        raise overloaded_error(exc) from exc
+    except DeadlineExceeded as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"parsing the MIDI file ran past its {svc.parser.timeout_s} s deadline "
+                            "and was stopped; the server is busy, try again",
+                            headers={"Retry-After": "1"}) from exc
+
+
 def summarize_or_422(data: bytes, what: str = "file") -> MidiSummary:
     try:
         return MidiSummary.model_validate(summarize_midi(data))
@@ -88,7 +111,9 @@ def summarize_or_422(data: bytes, what: str = "file") -> MidiSummary:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{what}: {exc}") from exc
 
 
-@router.post("/uploads/midi", responses={**ERRORS, 413: {"description": "File too large"}})
+@router.post("/uploads/midi", responses={**ERRORS, 413: {"description": "File too large"},
+                                        503: {"description": "Overloaded (too many uploads "
+                                              "being parsed)"}})
 async def upload_midi(
     svc: ServicesDep, subject: SubjectDep,
     file: Annotated[UploadFile, File(description="A Standard MIDI File (.mid), at most "
@@ -114,7 +139,7 @@ async def upload_midi(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown genre {genre!r}")
     consented_at = await check_consent(c, subject, svc)
     data = await read_limited(file, svc.settings.MAX_UPLOAD_BYTES)
-    summary = await run_in_threadpool(summarize_or_422, data)
+    summary = await parse_limited(svc, partial(summarize_or_422, data))
     upload_id, now, sha = new_id(), iso(), hashlib.sha256(data).hexdigest()
     keep = c.training_opt_in and summary.notes > 0  # a file without notes teaches nothing
     rows = [("midi_uploads", {

@@ -3,13 +3,14 @@ DELETE /users/{user_id}/training-data (consent withdrawn)."""
 
 import base64
 import hashlib
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, status
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ServicesDep
-from app.api.routes.events import ERRORS, summarize_or_422
+from app.api.routes.events import ERRORS, parse_limited, summarize_or_422
 from app.core.auth import SubjectDep, ensure_same_user
 from app.schemas.common import NO_CONTROL_CHARACTERS
 from app.schemas.events import (
@@ -68,7 +69,7 @@ async def _generation_item(i: int, item: GenerationItem, user_id: str, svc: Serv
 
 @router.post("/training/batch", status_code=202, responses={
     **ERRORS, 413: {"description": "An item is too large"},
-    503: {"description": "Overloaded (making a generation item again)"}})
+    503: {"description": "Overloaded (parsing a MIDI item or making a generation item again)"}})
 async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: SubjectDep
                          ) -> BatchAccepted:
     """Material the user approves for training: 403 without `training_opt_in`. Every item is
@@ -88,8 +89,8 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
     materials = []
     for i, item in enumerate(req.items):
         if isinstance(item, MidiItem):
-            materials.append(await run_in_threadpool(_midi_item, i, item,
-                                                     svc.settings.MAX_UPLOAD_BYTES))
+            materials.append(await parse_limited(svc, partial(
+                _midi_item, i, item, svc.settings.MAX_UPLOAD_BYTES)))
         else:
             materials.append(await _generation_item(i, item, user, svc))
     batch_id, now = new_id(), iso()
