@@ -11,7 +11,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
+from app.api.errors import error_response
 from app.api.routes import events, generate, state, training
 from app.core.auth import verifier_from_settings
 from app.core.config import Settings, get_settings
@@ -41,10 +44,28 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+# The error handlers: every error body is `ErrorOut`, {"detail": ..., "code": ...}.
+
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 body (which field, why, what was sent), safe for any input."""
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+    return error_response(422, _json_safe(jsonable_encoder(exc.errors())))
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Raised HTTPExceptions (ours, FastAPI's 400 for a body it cannot parse, Starlette's 404 and
+    405): the detail as raised, the code the raiser named (ApiError) or the status's default."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (204, 304) or exc.status_code < 200:  # these may carry no body
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return error_response(exc.status_code, _json_safe(jsonable_encoder(exc.detail)),
+                          getattr(exc, "code", None), headers=exc.headers)
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: the same body shape, never the exception's text (it can hold request content).
+    Starlette re-raises the exception after this answer, so the server still logs it."""
+    return error_response(500, "internal error")
 
 
 def create_app(settings: Settings | None = None,
@@ -97,6 +118,8 @@ def create_app(settings: Settings | None = None,
     app.add_middleware(BodyGuard, max_bytes=settings.MAX_BODY_BYTES,
                        timeout_s=settings.BODY_TIMEOUT_S)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, internal_error)
     app.include_router(generate.router)
     app.include_router(events.router)
     app.include_router(training.router)

@@ -415,6 +415,7 @@ def test_a_withdrawal_during_a_running_batch_wins(client, monkeypatch):
     r = client.post("/training/batch", json={"consent": OPT_IN, "items": [
         {"generation_id": gen["generation_id"]}]})
     assert r.status_code == 409 and "withdrawn" in r.json()["detail"]
+    assert r.json()["code"] == "conflict"
     assert store.rows("training_items") == [] and store.rows("training_batches") == []
 
 

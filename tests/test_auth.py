@@ -171,6 +171,28 @@ def test_required_claims(hs_verifier: TokenVerifier, claim: str) -> None:
     assert f"'{claim}'" in rejected(hs_verifier, hs256(**{claim: None}))
 
 
+@pytest.mark.parametrize(("claim", "value"), [
+    ("exp", "9999999999"), ("exp", str(int(time.time()) + 3600)), ("nbf", "0"), ("nbf", True),
+    ("nbf", False), ("iat", "1700000000"), ("iat", True), ("iat", False),
+])
+def test_time_claims_must_be_json_numbers(hs_verifier: TokenVerifier, claim: str, value: Any) -> None:
+    """PyJWT takes whatever int() takes: a numeric-string exp far in the future was accepted."""
+    token = jwt.encode({**claims(), claim: value}, SECRET, algorithm="HS256")
+    assert f"'{claim}' claim must be a number" in rejected(hs_verifier, token)
+
+
+@pytest.mark.parametrize(("claim", "value"), [("exp", True), ("exp", [9999999999]), ("exp", "soon"),
+                                              ("iat", None), ("nbf", {"t": 0})])
+def test_other_non_numbers_in_time_claims_are_refused_too(hs_verifier: TokenVerifier, claim: str,
+                                                          value: Any) -> None:
+    assert rejected(hs_verifier, jwt.encode({**claims(), claim: value}, SECRET, algorithm="HS256"))
+
+
+def test_numeric_time_claims_are_accepted(hs_verifier: TokenVerifier) -> None:
+    now = time.time()
+    assert hs_verifier.verify(hs256(iat=now - 1.5, nbf=int(now) - 10, exp=now + 3600.5))["sub"] == SUB
+
+
 @pytest.mark.parametrize("sub", ["", "   "])
 def test_empty_subject(hs_verifier: TokenVerifier, sub: str) -> None:
     assert "subject" in rejected(hs_verifier, hs256(sub=sub))
@@ -401,6 +423,13 @@ def test_glue_expired(client: TestClient) -> None:
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert response.json()["detail"] == "invalid token: token has expired"
+
+
+def test_glue_numeric_string_exp_is_401(client: TestClient) -> None:
+    token = jwt.encode({**claims(), "exp": "9999999999"}, SECRET, algorithm="HS256")
+    response = client.post("/echo", json={"user_id": SUB}, headers=bearer(token))
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json()["detail"] == "invalid token: token 'exp' claim must be a number"
 
 
 def test_glue_other_user(client: TestClient) -> None:

@@ -27,6 +27,8 @@ JWKS_MIN_REFETCH_S = 60.0
 JWKS_RETRY_AFTER_FAILURE_S = 5.0
 JWKS_FETCH_TIMEOUT_S = 5.0
 REQUIRED_CLAIMS = ["exp", "sub", "aud", "iss"]
+# RFC 7519 NumericDates: PyJWT takes anything int() takes ("9999999999", true), we take JSON numbers.
+TIME_CLAIMS = ("exp", "nbf", "iat")
 
 # Fixed reasons per PyJWT error: some PyJWT messages quote parts of the token, ours never do.
 _REASONS: list[tuple[type[jwt.PyJWTError], str]] = [
@@ -102,6 +104,10 @@ class TokenVerifier:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub.strip():
             raise InvalidToken("token subject must be a non-empty string")
+        for claim in TIME_CLAIMS:
+            value = claims.get(claim)
+            if claim in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise InvalidToken(f"token '{claim}' claim must be a number")
         return claims
 
     def _jwk_for(self, kid: Any, alg: str) -> jwt.PyJWK:

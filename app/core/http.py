@@ -16,10 +16,10 @@ slower than `timeout_s` in all a 408, both with the service's error body.
 import asyncio
 from asyncio import TimerHandle, Transport
 
-from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from app.api.errors import error_response
 from app.core.config import get_settings
 
 
@@ -84,8 +84,8 @@ class BodyGuard:
                 messages = await self._read(receive)
         except TimeoutError:
             # the rest of the body may still come: the connection cannot carry another request
-            await _error(408, f"the request body did not arrive within {self.timeout_s} s",
-                         "request_timeout", {"connection": "close"})(scope, receive, send)
+            await error_response(408, f"the request body did not arrive within {self.timeout_s} s",
+                                 "request_timeout", {"connection": "close"})(scope, receive, send)
             return
         if messages is None:
             await self._too_large(scope, receive, send)
@@ -110,9 +110,5 @@ class BodyGuard:
                 return messages
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _error(413, f"request body is larger than the {self.max_bytes} bytes this service "
-                     "accepts", "payload_too_large")(scope, receive, send)
-
-
-def _error(status: int, detail: str, code: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+        await error_response(413, f"request body is larger than the {self.max_bytes} bytes this "
+                             "service accepts", "payload_too_large")(scope, receive, send)

@@ -2,15 +2,16 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from app.schemas.common import RequestModel
 from app.schemas.harmony import HarmonyRequest
 from beatengine.arrangement import PARTS
 
 MAX_SONG_BARS = 64
 
 
-class SectionIn(BaseModel):
+class SectionIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(..., min_length=1, max_length=32, pattern=r"^[A-Za-z0-9 _-]+$",
                       description="Section name; sections with the same name share their chords.",
@@ -32,8 +33,9 @@ class ArrangementRequest(HarmonyRequest):
         list(PARTS), min_length=1, max_length=4, description="Which parts to write.",
         examples=[["drums", "bass", "chords", "melody"]])
     chords: None = Field(None, description="Not used: each section's chords are written by the "
-                         "chord model.")
-    variations: int = Field(1, ge=1, le=4, description="Independent arrangements in one call.")
+                         "chord model.", examples=[None])
+    variations: int = Field(1, ge=1, le=4, description="Independent arrangements in one call.",
+                            examples=[2])
 
     @model_validator(mode="after")
     def _length(self) -> "ArrangementRequest":

@@ -8,6 +8,24 @@ from beatengine.genres import GENRE_NAMES
 
 # Ids are compared and stored as sent: no control characters (Postgres refuses NUL outright).
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+STEPS_PER_BEAT = 4             # the 16th-note grid
+MAX_CLIP_BARS = 64
+# The longest clip: 64 bars of 4/4 (3/4 and 6/8 bars are 3 beats). Note times sent in are bounded
+# by it, so nothing a client sends can overflow the grid arithmetic.
+MAX_CLIP_BEATS = MAX_CLIP_BARS * 4
+
+
+class ApiModel(BaseModel):
+    """Every model of the API: NaN, Infinity and numbers too large for a float (1e999, which JSON
+    parsers read as Infinity) are refused."""
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class RequestModel(ApiModel):
+    """What clients send: strict types. An integer field takes a JSON integer (not 8.0, not
+    false), a boolean a JSON boolean (not 0 or "yes"), a string a JSON string; a number field
+    takes integers too."""
+    model_config = ConfigDict(strict=True)
 
 
 def known_genre(value: str) -> str:
@@ -17,7 +35,7 @@ def known_genre(value: str) -> str:
     return value
 
 
-class Consent(BaseModel):
+class Consent(RequestModel):
     """Phase 0 consent metadata carried by every request that generates, logs or uploads."""
     model_config = ConfigDict(extra="forbid")
 
@@ -27,21 +45,30 @@ class Consent(BaseModel):
     terms_version: str = Field(..., min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTERS,
                                description="Version of the terms the user accepted.",
                                examples=["2026-01"])
-    # Strict: consent must be a JSON boolean, never "yes" or 1.
-    terms_accepted: bool = Field(..., strict=True, description="false: the request is refused "
+    # Strict (as every request field): consent is a JSON boolean, never "yes" or 1.
+    terms_accepted: bool = Field(..., description="false: the request is refused "
                                  "with 403 and nothing is generated or stored.", examples=[True])
-    training_opt_in: bool = Field(False, strict=True, description="Only true lets the user's "
+    training_opt_in: bool = Field(False, description="Only true lets the user's "
                                   "material reach training data.", examples=[False])
 
 
-class ChordItem(BaseModel):
+class ChordItem(RequestModel):
     symbol: str = Field(..., min_length=1, max_length=32, description="Chord symbol.",
                         examples=["Am7"])
-    beats: float = Field(4.0, gt=0, le=64, multiple_of=0.25, description="Length in beats, on "
-                         "the 16th-note grid (a multiple of 0.25).", examples=[2])
+    beats: float = Field(4.0, ge=0.25, le=64, multiple_of=0.25, description="Length in beats, on "
+                         "the 16th-note grid: a whole number of 16ths (a multiple of 0.25, checked "
+                         "exactly), from one 16th to 64 beats.", examples=[2])
+
+    @field_validator("beats")
+    @classmethod
+    def _whole_16ths(cls, value: float) -> float:
+        # `multiple_of` on a float has a tolerance (1.0000000001 passes it); the grid has none.
+        if not (value * STEPS_PER_BEAT).is_integer():
+            raise ValueError(f"{value} beats is not a whole number of 16ths (a multiple of 0.25)")
+        return value
 
 
-class GenerateRequest(BaseModel):
+class GenerateRequest(RequestModel):
     """Fields common to every /generate endpoint."""
     model_config = ConfigDict(extra="forbid")
 
@@ -53,7 +80,8 @@ class GenerateRequest(BaseModel):
                               examples=[140])
     time_signature: Literal["4/4", "3/4", "6/8"] = Field(
         "4/4", description="Metre of the clip.", examples=["4/4"])
-    bars: int = Field(4, ge=1, le=64, description="Length of the clip in bars.", examples=[8])
+    bars: int = Field(4, ge=1, le=MAX_CLIP_BARS, description="Length of the clip in bars.",
+                      examples=[8])
     key: str | None = Field(None, max_length=32, description='Key, e.g. "A minor"; ignored by '
                             "drums.", examples=["A minor"])
     chords: list[str | ChordItem] | None = Field(
@@ -73,15 +101,18 @@ class GenerateRequest(BaseModel):
         return known_genre(value)
 
 
-class NoteOut(BaseModel):
+class NoteOut(RequestModel):
+    """A note: in responses, and in requests (a drum part to lock to)."""
     pitch: int = Field(..., ge=0, le=127, description="MIDI note number.", examples=[36])
-    start: float = Field(..., ge=0, description="Start in beats from the clip start.",
+    start: float = Field(..., ge=0, lt=MAX_CLIP_BEATS, description="Start in beats from the clip "
+                         f"start; under {MAX_CLIP_BEATS} (64 bars of 4/4, the longest clip).",
                          examples=[0.0])
-    duration: float = Field(..., gt=0, description="Length in beats.", examples=[0.25])
+    duration: float = Field(..., gt=0, le=MAX_CLIP_BEATS, description="Length in beats; at most "
+                            f"{MAX_CLIP_BEATS}.", examples=[0.25])
     velocity: int = Field(..., ge=1, le=127, description="MIDI velocity.", examples=[104])
 
 
-class TrackOut(BaseModel):
+class TrackOut(ApiModel):
     name: str = Field(..., description="Part name (also the MIDI track name).", examples=["drums"])
     is_drum: bool = Field(..., description="Percussion track (MIDI channel 10).", examples=[True])
     program: int = Field(..., ge=0, le=127, description="General MIDI program.", examples=[0])
@@ -95,7 +126,7 @@ class ChordOut(ChordItem):
                          examples=[0.0])
 
 
-class AdherenceOut(BaseModel):
+class AdherenceOut(ApiModel):
     in_key: float = Field(..., ge=0, le=1, description="Share of notes in the key's scale or in "
                           "the chord sounding.", examples=[1.0])
     strong_beat_chord_tones: float = Field(..., ge=0, le=1, description="Share of notes on strong "
@@ -106,7 +137,7 @@ class AdherenceOut(BaseModel):
                                          examples=[1.0])
 
 
-class OriginalityOut(BaseModel):
+class OriginalityOut(ApiModel):
     score: float = Field(..., ge=0, le=1, description="Share of the part's windows (drums: 4-bar "
                          "onset grids, hop 1 bar) not found in the model's training set; 1 = "
                          "nothing copied.", examples=[1.0])
@@ -118,7 +149,7 @@ class OriginalityOut(BaseModel):
                            "copied beyond the threshold.", examples=[0])
 
 
-class SectionOut(BaseModel):
+class SectionOut(ApiModel):
     name: str = Field(..., examples=["chorus"])
     start: float = Field(..., ge=0, description="Start in beats.", examples=[32.0])
     bars: int = Field(..., ge=1, examples=[8])
@@ -127,7 +158,7 @@ class SectionOut(BaseModel):
                              examples=[["drums", "bass", "chords", "melody"]])
 
 
-class VariationOut(BaseModel):
+class VariationOut(ApiModel):
     tracks: list[TrackOut] = Field(..., description="One track per part.")
     chords: list[ChordOut] | None = Field(None, description="Present when the part follows or "
                                            "makes a progression.")
@@ -141,12 +172,12 @@ class VariationOut(BaseModel):
                                               "start beat of every section.")
 
 
-class ModelRef(BaseModel):
+class ModelRef(ApiModel):
     name: str = Field(..., description="Model (role) name.", examples=["drums"])
     version: str = Field(..., description="Semantic version of the checkpoint.", examples=["1.0.0"])
 
 
-class GenerationResponse(BaseModel):
+class GenerationResponse(ApiModel):
     generation_id: str = Field(..., description="Id of this generation in the event log.",
                                examples=["0b9d3c0e-4a51-4c43-9d6f-0f4f8f1b2a11"])
     role: str = Field(..., description="The role generated.", examples=["drums"])

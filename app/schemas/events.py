@@ -6,9 +6,9 @@ import binascii
 from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator
 
-from app.schemas.common import Consent, known_genre
+from app.schemas.common import ApiModel, Consent, RequestModel, known_genre
 from beatengine.genres import GENRE_NAMES
 
 MaterialRole = Literal["drums", "bassline", "melody", "chords", "arrangement"]
@@ -16,12 +16,14 @@ MATERIAL_ROLES: tuple[str, ...] = get_args(MaterialRole)
 MAX_BATCH_ITEMS = 32
 
 
-class FeedbackRequest(BaseModel):
+class FeedbackRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     consent: Consent
-    generation_id: UUID = Field(..., description="The generation the feedback is about (one of "
-                                "this user's).", examples=["0b9f7c1e-8d55-4bb8-9a8c-3c0f3c7f1d2a"])
+    # A UUID arrives as a JSON string: strict mode would take only a UUID object.
+    generation_id: UUID = Field(..., strict=False, description="The generation the feedback is "
+                                "about (one of this user's).",
+                                examples=["0b9f7c1e-8d55-4bb8-9a8c-3c0f3c7f1d2a"])
     accepted: bool = Field(..., description="The user kept (true) or discarded (false) it.",
                            examples=[True])
     variation: int = Field(0, ge=0, le=7, description="Which variation of the generation.",
@@ -30,7 +32,7 @@ class FeedbackRequest(BaseModel):
                                examples=["hats too busy"])
 
 
-class PreferencesRequest(BaseModel):
+class PreferencesRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     consent: Consent
@@ -49,7 +51,7 @@ class PreferencesRequest(BaseModel):
         return value
 
 
-class MidiItem(BaseModel):
+class MidiItem(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     midi_base64: str = Field(..., min_length=4, description="A Standard MIDI File, base64.",
@@ -71,10 +73,10 @@ class MidiItem(BaseModel):
             raise ValueError("midi_base64 is not valid base64") from exc
 
 
-class GenerationItem(BaseModel):
+class GenerationItem(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    generation_id: UUID = Field(..., description="One of this user's generations.",
+    generation_id: UUID = Field(..., strict=False, description="One of this user's generations.",
                                 examples=["0b9f7c1e-8d55-4bb8-9a8c-3c0f3c7f1d2a"])
     variation: int = Field(0, ge=0, le=7, description="Which variation of it.", examples=[0])
 
@@ -90,7 +92,7 @@ TrainingItem = Annotated[Annotated[MidiItem, Tag("midi")] | Annotated[Generation
                          Discriminator(_item_kind)]
 
 
-class TrainingBatchRequest(BaseModel):
+class TrainingBatchRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     consent: Consent
@@ -100,12 +102,12 @@ class TrainingBatchRequest(BaseModel):
         examples=[[{"generation_id": "0b9f7c1e-8d55-4bb8-9a8c-3c0f3c7f1d2a", "variation": 0}]])
 
 
-class EventRecorded(BaseModel):
+class EventRecorded(ApiModel):
     event_id: str = Field(..., description="Id of the recorded event.",
                           examples=["5d1f0a7e-2a57-4f5e-a0a4-3f8d5b1d9c10"])
 
 
-class MidiTrackSummary(BaseModel):
+class MidiTrackSummary(ApiModel):
     index: int = Field(..., ge=0, description="Track number in the file.", examples=[1])
     name: str = Field(..., description="Track name.", examples=["Drums"])
     channels: list[int] = Field(..., description="1-based MIDI channels its notes use.",
@@ -118,7 +120,7 @@ class MidiTrackSummary(BaseModel):
     highest: int = Field(..., ge=0, le=127, description="Highest pitch.", examples=[51])
 
 
-class MidiSummary(BaseModel):
+class MidiSummary(ApiModel):
     format: int = Field(..., ge=0, le=1, description="SMF type 0 or 1.", examples=[1])
     ticks_per_beat: int = Field(..., description="Time resolution.", examples=[480])
     tracks: list[MidiTrackSummary] = Field(..., description="Tracks that hold notes.", examples=[[
@@ -143,14 +145,14 @@ class UploadResponse(MidiSummary):
                                       "(only with training_opt_in).", examples=[False])
 
 
-class BatchAccepted(BaseModel):
+class BatchAccepted(ApiModel):
     batch_id: str = Field(..., description="Id of the training batch.",
                           examples=["5d1f0a7e-2a57-4f5e-a0a4-3f8d5b1d9c10"])
     accepted: int = Field(..., ge=0, description="Items stored as training material.",
                           examples=[2])
 
 
-class WithdrawalResponse(BaseModel):
+class WithdrawalResponse(ApiModel):
     user_id: str = Field(..., description="Whose consent was withdrawn.", examples=["u_123"])
     removed_items: int = Field(..., ge=0, description="Training items removed.", examples=[3])
     removed_batches: int = Field(..., ge=0, description="Training batches removed.", examples=[1])

@@ -1,10 +1,10 @@
 """The /generate/chords, /generate/bassline and /generate/melody requests."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from app.schemas.common import ChordItem, GenerateRequest, NoteOut
+from app.schemas.common import ChordItem, GenerateRequest, NoteOut, RequestModel
 from beatengine.roles.chords.voicing import VOICING_STYLES
 from beatengine.theory import parse_chord, parse_key
 
@@ -73,21 +73,34 @@ class ChordsRequest(HarmonyRequest):
                                  "chords take whole beats")
         return value
 
+    @field_validator("chords_per_bar", mode="before")
+    @classmethod
+    def _json_integer(cls, value: Any) -> Any:
+        # A Literal compares by equality, so 2.0 and true would pass as 2 and 1; strict means a
+        # JSON integer, as for every other integer field.
+        if type(value) is not int:
+            raise ValueError("chords_per_bar must be a JSON integer: 1, 2, 3 or 4")
+        return value
 
-class DrumsRef(BaseModel):
+
+class DrumsRef(RequestModel):
     model_config = ConfigDict(extra="forbid")
     generation_id: str = Field(..., max_length=64, description="A /generate/drums generation of "
-                               "the same user.")
-    variation: int = Field(0, ge=0, le=7, description="Which of its variations.")
+                               "the same user.", examples=["0b9d3c0e-4a51-4c43-9d6f-0f4f8f1b2a11"])
+    variation: int = Field(0, ge=0, le=7, description="Which of its variations.", examples=[0])
+
+
+def _register(which: str, default: int) -> Any:
+    """A register bound; its example is the role's default, so every documented example plays."""
+    return Field(None, ge=0, le=127, description=f"{which} MIDI note allowed (default {default}).",
+                 examples=[default])
 
 
 class LineRequest(HarmonyRequest):
     density: float = Field(0.5, ge=0, le=1, description="How busy the line is, relative to the "
                            "genre (0 sparse, 0.5 typical, 1 busy).", examples=[0.5])
-    register_low: int | None = Field(None, ge=0, le=127, description="Lowest MIDI note allowed.",
-                                     examples=[28])
-    register_high: int | None = Field(None, ge=0, le=127, description="Highest MIDI note allowed.",
-                                      examples=[55])
+    register_low: int | None = Field(None, ge=0, le=127, description="Lowest MIDI note allowed.")
+    register_high: int | None = Field(None, ge=0, le=127, description="Highest MIDI note allowed.")
     chromaticism: float = Field(0.0, ge=0, le=1, description="0 keeps every note in the key "
                                 "unless the chord holds it; higher allows passing tones on weak "
                                 "16ths.", examples=[0.0])
@@ -101,14 +114,19 @@ class LineRequest(HarmonyRequest):
         return self
 
 
+ROLE_REGISTER = {"bassline": (28, 55), "melody": (60, 84)}  # E1-G3, C4-C6
+
+
 class BasslineRequest(LineRequest):
+    register_low: int | None = _register("Lowest", ROLE_REGISTER["bassline"][0])
+    register_high: int | None = _register("Highest", ROLE_REGISTER["bassline"][1])
     drums: Annotated[list[NoteOut], Field(max_length=4096)] | DrumsRef | None = Field(
-        None, description="A drum part to lock to: its notes (kick = 35 or 36) "
-        "or a previous drums generation; the bass plays with its kicks.")
+        None, description="A drum part to lock to: its notes (kick = 35 or 36; times within the "
+        "64-bar clip) or a previous drums generation; the bass plays with its kicks.",
+        examples=[[{"pitch": 36, "start": 0.0, "duration": 0.25, "velocity": 100},
+                   {"pitch": 36, "start": 2.5, "duration": 0.25, "velocity": 96}]])
 
 
 class MelodyRequest(LineRequest):
-    pass
-
-
-ROLE_REGISTER = {"bassline": (28, 55), "melody": (60, 84)}  # E1-G3, C4-C6
+    register_low: int | None = _register("Lowest", ROLE_REGISTER["melody"][0])
+    register_high: int | None = _register("Highest", ROLE_REGISTER["melody"][1])

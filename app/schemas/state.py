@@ -1,9 +1,11 @@
 """Responses of GET /health, /models and /genres."""
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from app.schemas.common import ApiModel
 
 
-class EventStoreState(BaseModel):
+class EventStoreState(ApiModel):
     backend: str = Field(..., description='Where events end up: "sqlite" (embedded only), '
                          '"postgres" or "supabase" (delivered from the local outbox).',
                          examples=["sqlite"])
@@ -24,7 +26,7 @@ class EventStoreState(BaseModel):
                                              "feedback"])
 
 
-class HealthResponse(BaseModel):
+class HealthResponse(ApiModel):
     status: str = Field(..., description='"ok", or "degraded" when no model is loaded.',
                         examples=["ok"])
     models: dict[str, str | None] = Field(..., description="Loaded version per role (null: none).",
@@ -34,7 +36,7 @@ class HealthResponse(BaseModel):
                                        examples=[0])
 
 
-class CheckpointState(BaseModel):
+class CheckpointState(ApiModel):
     version: str = Field(..., description="Semantic version.", examples=["1.0.0"])
     valid: bool = Field(..., description="Manifest present and every file matches its sha256.")
     error: str | None = Field(None, description="Why the checkpoint is invalid.")
@@ -45,12 +47,12 @@ class CheckpointState(BaseModel):
                                   "training data summary, metrics, evaluation summary, created_at.")
 
 
-class ModelsResponse(BaseModel):
+class ModelsResponse(ApiModel):
     roles: dict[str, list[CheckpointState]] = Field(..., description="Checkpoints per role, "
                                                     "newest first.")
 
 
-class GenreState(BaseModel):
+class GenreState(ApiModel):
     name: str = Field(..., description="Value for the `genre` field.", examples=["trap"])
     label: str = Field(..., examples=["Trap"])
     source: str = Field(..., description='"data", "rules" or "data+rules".', examples=["rules"])
@@ -60,5 +62,5 @@ class GenreState(BaseModel):
                              examples=[140])
 
 
-class GenresResponse(BaseModel):
+class GenresResponse(ApiModel):
     genres: list[GenreState]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, status
 from starlette.concurrency import run_in_threadpool
 
+from app.api.errors import ApiError
 from app.core.auth import ensure_same_user
 from app.core.config import Settings
 from app.schemas.common import Consent
@@ -38,9 +39,9 @@ def refuse_without_consent(consent: Consent, subject: str | None) -> None:
     before anything is generated or stored."""
     ensure_same_user(subject, consent.user_id, field="consent.user_id")
     if not consent.terms_accepted:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            "consent.terms_accepted is false: the user has not accepted the terms, "
-                            "so nothing was generated or stored")
+        raise ApiError(status.HTTP_403_FORBIDDEN, "consent.terms_accepted is false: the user has "
+                       "not accepted the terms, so nothing was generated or stored",
+                       code="consent_refused")
 
 
 async def check_consent(consent: Consent, subject: str | None, svc: Services) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import HTTPException, Response, status
 from starlette.concurrency import run_in_threadpool
 
+from app.api.errors import ApiError
 from app.schemas.common import GenerateRequest
 from app.services.context import Services, refuse_without_consent
 from app.services.runner import Overloaded
@@ -35,14 +36,14 @@ def seconds_to_utc_midnight(now: datetime) -> int:
 
 
 def overloaded_error(exc: Overloaded) -> HTTPException:
-    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}",
-                         headers={"Retry-After": "1"})
+    return ApiError(status.HTTP_503_SERVICE_UNAVAILABLE, f"overloaded: {exc}", code="overloaded",
+                    headers={"Retry-After": "1"})
 
 
 def timeout_error(limit_s: float | None) -> HTTPException:
-    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                         f"the request ran past its {limit_s} s deadline and was stopped; ask for "
-                         "fewer bars or variations, or try again", headers={"Retry-After": "1"})
+    return ApiError(status.HTTP_503_SERVICE_UNAVAILABLE,
+                    f"the request ran past its {limit_s} s deadline and was stopped; ask for fewer "
+                    "bars or variations, or try again", code="timeout", headers={"Retry-After": "1"})
 
 
 async def generate(role: str, request: GenerateRequest, svc: Services, subject: str | None,
@@ -54,9 +55,9 @@ async def generate(role: str, request: GenerateRequest, svc: Services, subject: 
     refuse_without_consent(request.consent, subject)
     model = models.get(role)
     if model is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"no {role} model is loaded; train one with "
-                            "`python -m training.run_training` or check MODEL_DIR")
+        raise ApiError(status.HTTP_503_SERVICE_UNAVAILABLE, f"no {role} model is loaded; train "
+                       "one with `python -m training.run_training` or check MODEL_DIR",
+                       code="model_unavailable")
     try:
         runner.check_capacity()  # refuse at once, before touching the event store
     except Overloaded as exc:

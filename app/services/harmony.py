@@ -1,6 +1,7 @@
 """Chords, bassline and melody for the API: request -> core parameters -> tracks, chords, MIDI."""
 
 import base64
+import math
 
 import numpy as np
 
@@ -124,11 +125,16 @@ def kick_steps(req: BasslineRequest, store: EventStore, models: ModelBank) -> np
     else:
         notes = [Note(n.pitch, n.start, n.duration, n.velocity) for n in req.drums]
         bpb = beats_per_bar(req.time_signature)
-        clip_bars = max(1, int(np.ceil((max((n.start for n in notes), default=0) + 1e-6) / bpb)))
+        last = max((n.start for n in notes if math.isfinite(n.start)), default=0)
+        clip_bars = max(1, math.ceil((last + 1e-6) / bpb))
     clip = np.zeros(min(clip_bars, req.bars) * spb, bool)
     for n in notes:
+        # The request schema bounds note times, callers from the core may not: a time far outside
+        # the clip (or not finite; NaN fails both comparisons) is never turned into a step.
+        if n.pitch not in KICK_NOTES or not -1 <= n.start <= len(clip) / STEPS_PER_BEAT + 1:
+            continue
         t = int(round(n.start * STEPS_PER_BEAT))
-        if n.pitch in KICK_NOTES and 0 <= t < len(clip):
+        if 0 <= t < len(clip):
             clip[t] = True
     if not clip.any():
         raise UnsupportedRequest("the given drum part has no kicks (notes 35 or 36) in these bars")

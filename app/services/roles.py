@@ -5,6 +5,8 @@ when a user offers it as training material."""
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.schemas.arrangement import ArrangementRequest
 from app.schemas.common import GenerateRequest
 from app.schemas.drums import DrumsRequest
@@ -58,5 +60,9 @@ def regenerate(record: dict, variation: int, models: ModelBank, store: EventStor
         raise UnsupportedRequest(f"generation {gid} was made by {role} {record['model_version']}, "
                                  "which is not loaded now; send its midi_base64 instead")
     request_model, build = ROLES[role]
-    req = request_model.model_validate({**record["request"], "consent": record["consent"]})
+    try:
+        req = request_model.model_validate({**record["request"], "consent": record["consent"]})
+    except ValidationError as exc:  # kept before a bound was added (e.g. note times)
+        raise UnsupportedRequest(f"generation {gid} was made from a request this version no "
+                                 "longer accepts; send its midi_base64 instead") from exc
     return build(req, model, models, store, record["seed"]).variations[variation]

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ServicesDep
+from app.api.errors import CONSENT_ROUTE_ERRORS, error_responses
 from app.core.auth import SubjectDep
 from app.schemas.common import Consent
 from app.schemas.events import (
@@ -33,13 +34,11 @@ from eventlog.store import iso, new_id
 router = APIRouter(tags=["logging"])
 T = TypeVar("T")
 
-ERRORS = {401: {"description": "Missing or invalid access token (verified-user mode)"},
-          403: {"description": "Consent refused, or another user's data"},
-          422: {"description": "Malformed input"}}
 
 
-@router.post("/feedback", status_code=201, responses={**ERRORS, 404: {
-    "description": "No such generation"}})
+@router.post("/feedback", status_code=201, responses=error_responses(
+    *CONSENT_ROUTE_ERRORS, 404, described={404: "No such generation",
+                                           403: "Consent refused, or another user's generation"}))
 async def feedback(req: FeedbackRequest, svc: ServicesDep, subject: SubjectDep) -> EventRecorded:
     """The user accepted or rejected a variation of one of their generations."""
     await check_consent(req.consent, subject, svc)
@@ -58,7 +57,7 @@ async def feedback(req: FeedbackRequest, svc: ServicesDep, subject: SubjectDep) 
     return EventRecorded(event_id=row["event_id"])
 
 
-@router.post("/preferences", status_code=201, responses=ERRORS)
+@router.post("/preferences", status_code=201, responses=error_responses(*CONSENT_ROUTE_ERRORS))
 async def preferences(req: PreferencesRequest, svc: ServicesDep, subject: SubjectDep
                       ) -> EventRecorded:
     """The user's genres, favourite first (the latest event is their current choice)."""
@@ -111,9 +110,10 @@ def summarize_or_422(data: bytes, what: str = "file") -> MidiSummary:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{what}: {exc}") from exc
 
 
-@router.post("/uploads/midi", responses={**ERRORS, 413: {"description": "File too large"},
-                                        503: {"description": "Overloaded (too many uploads "
-                                              "being parsed)"}})
+@router.post("/uploads/midi", responses=error_responses(*CONSENT_ROUTE_ERRORS, 409, described={
+    413: "The request or the MIDI file is too large",
+    422: "Malformed consent or labels, or not a readable Standard MIDI File",
+    503: "Overloaded: too many uploads being parsed, or the parse ran past its deadline"}))
 async def upload_midi(
     svc: ServicesDep, subject: SubjectDep,
     file: Annotated[UploadFile, File(description="A Standard MIDI File (.mid), at most "

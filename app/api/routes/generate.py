@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response
 
 from app.api.deps import ServicesDep
+from app.api.errors import CONSENT_ROUTE_ERRORS, error_responses
 from app.core.auth import SubjectDep
 from app.schemas.arrangement import ArrangementRequest
 from app.schemas.common import GenerateRequest, GenerationResponse
@@ -14,11 +15,11 @@ from app.services.roles import ROLES
 
 router = APIRouter(prefix="/generate", tags=["generate"])
 
-ERRORS = {401: {"description": "Missing or invalid access token (verified-user mode)"},
-          403: {"description": "Consent refused, or another user's consent"},
-          422: {"description": "Malformed input"},
-          429: {"description": "Daily generation limit reached (see Retry-After)"},
-          503: {"description": "Model unavailable or overloaded"}}
+ERRORS = error_responses(*CONSENT_ROUTE_ERRORS, 429, described={
+    403: "Consent refused (terms not accepted), or consent.user_id is not the signed-in user",
+    422: "Malformed input, or a request the model cannot play (which field and why)",
+    503: "Overloaded (see Retry-After), no model loaded for the role, or the signing keys cannot "
+         "be fetched"})
 
 
 async def _generate(role: str, req: GenerateRequest, svc: Services, subject: str | None

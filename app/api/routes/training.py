@@ -10,7 +10,8 @@ from fastapi import APIRouter, HTTPException, Path, status
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ServicesDep
-from app.api.routes.events import ERRORS, parse_limited, summarize_or_422
+from app.api.errors import CONSENT_ROUTE_ERRORS, ApiError, error_responses
+from app.api.routes.events import parse_limited, summarize_or_422
 from app.core.auth import SubjectDep, ensure_same_user
 from app.schemas.common import NO_CONTROL_CHARACTERS
 from app.schemas.events import (
@@ -67,9 +68,12 @@ async def _generation_item(i: int, item: GenerationItem, user_id: str, svc: Serv
         "generation_id": gid, "variation": item.variation}
 
 
-@router.post("/training/batch", status_code=202, responses={
-    **ERRORS, 413: {"description": "An item is too large"},
-    503: {"description": "Overloaded (parsing a MIDI item or making a generation item again)"}})
+@router.post("/training/batch", status_code=202, responses=error_responses(
+    *CONSENT_ROUTE_ERRORS, 409, described={
+        403: "Consent refused or no training_opt_in, or another user's generation",
+        413: "The request or an item is too large",
+        503: "Overloaded (parsing a MIDI item or making a generation item again), or the "
+                 "signing keys cannot be fetched"}))
 async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: SubjectDep
                          ) -> BatchAccepted:
     """Material the user approves for training: 403 without `training_opt_in`. Every item is
@@ -77,8 +81,9 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
     seed); then all are stored together, or none."""
     consented_at = await check_consent(req.consent, subject, svc)
     if not req.consent.training_opt_in:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            "consent.training_opt_in is false: nothing was stored for training")
+        raise ApiError(status.HTTP_403_FORBIDDEN,
+                       "consent.training_opt_in is false: nothing was stored for training",
+                       code="consent_refused")
     user = req.consent.user_id
     # The same file (whatever its labels) or the same variation twice is one piece of material.
     keys = [item.midi_base64 if isinstance(item, MidiItem) else
@@ -105,8 +110,10 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
     return BatchAccepted(batch_id=batch_id, accepted=len(materials))
 
 
-@router.delete("/users/{user_id}/training-data", responses={
-    401: ERRORS[401], 403: {"description": "Another user's data"}})
+@router.delete("/users/{user_id}/training-data", responses=error_responses(
+    401, 403, 422, 503, described={403: "Another user's data",
+                                   422: "A user_id that is empty, too long or has control characters",
+                                   503: "The signing keys cannot be fetched"}))
 async def withdraw_training_data(
     user_id: Annotated[str, Path(min_length=1, max_length=128, pattern=NO_CONTROL_CHARACTERS,
                                  description="The DAW user's id (as in consent.user_id).",
