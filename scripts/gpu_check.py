@@ -1,9 +1,9 @@
 """Check the CUDA/AMP training path on a GPU machine: `python scripts/gpu_check.py`.
 
 Trains tiny drums, chords and melody models from the test fixtures through the real entry point
-(`training.run_training`), once with bf16 autocast and once with fp16 autocast + GradScaler (the
-branch a GPU without bf16 takes), then loads each checkpoint with the numpy decoders the service
-uses and generates from it. Prints one line per check; exits non-zero when any fails.
+(`python -m training train`, `training.cli`), once with bf16 autocast and once with fp16 autocast +
+GradScaler (the branch a GPU without bf16 takes), then loads each checkpoint with the numpy decoders
+the service uses and generates from it. Prints one line per check; exits non-zero when any fails.
 """
 
 import json
@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.harmony_fixtures import harmony_data_config, tiny_harmony_config  # noqa: E402
 from tests.midi_fixtures import make_gmd_dir, tiny_training_config  # noqa: E402
-from training.run_training import main as run_training  # noqa: E402
+from training.cli import main as training_cli  # noqa: E402
 
 
 def train(base: Path, label: str) -> dict[str, dict]:
@@ -27,7 +27,7 @@ def train(base: Path, label: str) -> dict[str, dict]:
     cfg = {**harmony, "drums": drums["drums"], "roles": ["drums", "chords", "melody"]}
     (base / "config.json").write_text(json.dumps(cfg))
     started = time.perf_counter()
-    assert run_training(["--config", str(base / "config.json")]) == 0, f"{label}: training failed"
+    assert training_cli(["train", "--config", str(base / "config.json")]) == 0, f"{label}: training failed"
     print(f"[{label}] trained 3 roles in {time.perf_counter() - started:.1f} s")
     out = {}
     for role in ("drums", "chords", "melody"):

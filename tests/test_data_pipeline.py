@@ -6,12 +6,16 @@ import pytest
 from beatengine.roles.drums import vocab as V
 from beatengine.roles.drums.style_rules import RULE_GENRES, generate
 from tests.midi_fixtures import drum_file, make_gmd_dir, rock_beat
-from training import data_pipeline as dp
+from training.config import DrumData
+from training.errors import NoTrainingData
+from training.roles.drums import data as dp
+from training.sources.gmd import load_gmd
+from training.sources.user_midi import load_user_dir
 
 
 def test_gmd_windows_fills_and_genres(tmp_path):
     gmd = make_gmd_dir(tmp_path / "gmd")
-    examples = dp.load_gmd(gmd, np.random.default_rng(0))
+    examples = load_gmd(gmd, np.random.default_rng(0))
     beats = [e for e in examples if not e.grid.fill_bars.any()]
     fills = [e for e in examples if e.grid.fill_bars.any()]
     # 10-bar files -> windows at bars 0..8 with hop 4: one 8-bar window each (0-8), 5 files
@@ -29,7 +33,7 @@ def test_gmd_windows_fills_and_genres(tmp_path):
 
 
 def test_arrays_are_aligned_and_density_is_a_percentile(tmp_path):
-    examples = dp.load_gmd(make_gmd_dir(tmp_path / "gmd"), np.random.default_rng(0))
+    examples = load_gmd(make_gmd_dir(tmp_path / "gmd"), np.random.default_rng(0))
     q = dp.density_percentiles(examples)
     a = dp.to_arrays(examples, q)
     assert a.tgt.shape == (len(examples), 128)
@@ -50,15 +54,14 @@ def test_user_midi_is_read_by_genre_folder(tmp_path):
         drum_file(tmp_path / "user" / "trap" / f"{i}.mid", rock_beat(8, rng), bpm=140,
                   length_beats=32)
     drum_file(tmp_path / "user" / "polka" / "x.mid", rock_beat(8, rng), length_beats=32)
-    examples = dp.load_user_dir(tmp_path / "user")
+    examples = load_user_dir(tmp_path / "user")
     assert len(examples) == 3 and {e.genre for e in examples} == {"trap"}
     assert all(abs(e.bpm - 140) < 1e-3 for e in examples)
 
 
 def test_no_data_says_where_to_put_midi(tmp_path):
-    with pytest.raises(dp.NoTrainingData, match="drop General MIDI drum files into"):
-        dp.collect_examples({"gmd_dir": str(tmp_path / "nothing"),
-                             "user_dir": str(tmp_path / "empty")})
+    with pytest.raises(NoTrainingData, match="drop General MIDI drum files into"):
+        dp.collect_examples(DrumData(gmd_dir=str(tmp_path / "nothing"), user_dir=str(tmp_path / "empty")))
 
 
 @pytest.mark.parametrize("genre", RULE_GENRES)

@@ -9,8 +9,10 @@ import pytest
 
 from beatengine.checkpoints import Registry
 from tests.midi_fixtures import make_gmd_dir, tiny_training_config, varied_beat
-from training import evaluate as ev
-from training import measures
+from training import evaluate as evaluate_command
+from training.evaluation import gate as ev
+from training.evaluation import measures
+from training.evaluation.harness import slices
 from training.run_training import main as run_training
 
 
@@ -108,7 +110,7 @@ def test_evaluation_takes_any_folder_of_midi(varied_run, tmp_path):
     for i, f in enumerate(sorted((gmd / "drummer1" / "session1").glob("validation*_beat_*.mid"))):
         shutil.copy(f, ref / f"{i}.mid")
     out = tmp_path / "report"
-    assert ev.main(["--config", str(cfg_path), "--checkpoint", str(ckpt), "--reference",
+    assert evaluate_command.main(["--config", str(cfg_path), "--checkpoint", str(ckpt), "--reference",
                     str(tmp_path / "ref"), "--out", str(out)]) == 0
     results = json.loads((out / "drums.json").read_text())
     assert results["reference"] == str(tmp_path / "ref")
@@ -119,9 +121,8 @@ def test_evaluation_takes_any_folder_of_midi(varied_run, tmp_path):
 
 
 def test_slices_never_share_a_source_file():
-    ctx = ev.Context("drums", {}, None, None, None, None, seed=0, max_clips=1000)
     clips = [(f"file{i // 3}", i) for i in range(300)]
-    a, b = ctx.slices(clips, lambda c: c[0])
+    a, b = slices(clips, lambda c: c[0], seed=0, max_clips=1000)
     assert a and b and not {c[0] for c in a} & {c[0] for c in b}
     assert len(a) + len(b) == 300
 

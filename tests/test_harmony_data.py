@@ -10,10 +10,13 @@ import pytest
 from beatengine.midi_io import Note
 from beatengine.theory import MODES, Chord, Key, parse_chord
 from tests.harmony_fixtures import midi_track
-from training import billboard as B
-from training import harmony_data as H
-from training import harmony_songs as S
-from training import pop909 as P
+from training import harmony_data as harmony_data_command
+from training.config import DEFAULT_HARMONY_DATA, HarmonyData
+from training.sources import billboard as B
+from training.sources import free_midi_chords as FMC_SOURCE
+from training.sources import harmony as H
+from training.sources import pop909 as P
+from training.sources import song as S
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -204,7 +207,7 @@ major,I V vi IV,Hopeful Again
 def test_free_midi_chords_numerals_modes_and_bar_lengths(tmp_path):
     path = tmp_path / "progressions.csv"
     path.write_text(FMC)
-    songs = H.load_free_midi_chords(path)
+    songs = FMC_SOURCE.load_free_midi_chords(path)
     assert [s.song_id for s in songs] == ["fmc/0", "fmc/1", "fmc/2"]    # row 3 repeats row 0
     major, minor, modal = songs
     assert _spans(major) == [(0.0, 4.0, "C"), (4.0, 8.0, "G"), (8.0, 12.0, "Am"), (12.0, 16.0, "F")]
@@ -212,7 +215,7 @@ def test_free_midi_chords_numerals_modes_and_bar_lengths(tmp_path):
     assert [c.symbol for _, _, c in modal.chords] == ["C", "Bb", "F", "C"]
     assert [s.key for s in songs] == [Key(0, "major"), Key(0, "minor"), Key(0, "mixolydian")]
     assert all(s.genre is None and s.bpm is None and s.meter == "4/4" for s in songs)
-    two = H.load_free_midi_chords(path, bars_per_chord=2)
+    two = FMC_SOURCE.load_free_midi_chords(path, bars_per_chord=2)
     assert two[0].chords[1][:2] == (8.0, 16.0) and two[0].n_bars == 8
 
 
@@ -221,8 +224,8 @@ def test_load_harmony_splits_by_song_and_summarizes(tmp_path, capsys):
     make_billboard(tmp_path / "bb")
     make_pop909(tmp_path / "pop")
     (tmp_path / "p.csv").write_text(FMC)
-    cfg = {"billboard_dir": "bb", "pop909_dir": "pop", "fmc_csv": "p.csv", "max_songs": 5}
-    songs = H.load_harmony({**cfg, "fmc_csv": "missing.csv"}, tmp_path)
+    cfg = HarmonyData(billboard_dir="bb", pop909_dir="pop", fmc_csv="p.csv", max_songs=5)
+    songs = H.load_harmony(cfg.model_copy(update={"fmc_csv": "missing.csv"}), tmp_path)
     assert sorted({s.source for s in songs}) == ["billboard", "pop909"]  # a missing path is skipped
     songs = H.load_harmony(cfg, tmp_path)
     ids = [s.song_id for s in songs]
@@ -235,7 +238,7 @@ def test_load_harmony_splits_by_song_and_summarizes(tmp_path, capsys):
     # the command line reads the config's harmony data section
     (tmp_path / "cfg.json").write_text(json.dumps({"harmony": {"data": {
         "billboard_dir": str(tmp_path / "bb"), "fmc_csv": str(tmp_path / "p.csv")}}}))
-    H.main(["--config", str(tmp_path / "cfg.json")])
+    harmony_data_command.main(["--config", str(tmp_path / "cfg.json")])
     assert json.loads(capsys.readouterr().out)["by_source"] == {"billboard": 2, "fmc": 3}
 
 
@@ -258,7 +261,7 @@ def test_labels_parse_or_fall_back_to_the_nearest_chord(label, symbol, fallback)
 def test_real_datasets_load_sanely():
     if not DATASETS.is_dir():
         pytest.skip(f"real datasets not found at {DATASETS} (they live in ../shared/datasets)")
-    cfg = {**S.DEFAULT_PATHS, "max_songs": 20}
+    cfg = DEFAULT_HARMONY_DATA.model_copy(update={"max_songs": 20})
     songs = H.load_harmony(cfg, ROOT)
     if not songs:
         pytest.skip(f"no billboard/pop909/free-midi-chords data under {DATASETS}")

@@ -5,7 +5,9 @@ import base64
 
 from tests.conftest import CONSENT, make_client
 from tests.test_api_events import OPT_IN, song_midi, upload
-from training.data_pipeline import fingerprint, load_event_material
+from training.config import DrumData
+from training.roles.drums.data import fingerprint
+from training.sources.event_log import load_event_material, load_event_songs
 
 
 def test_the_drum_pipeline_sees_only_opted_in_material(tmp_path):
@@ -21,7 +23,7 @@ def test_the_drum_pipeline_sees_only_opted_in_material(tmp_path):
         examples = load_event_material(events)
         assert sorted(e.genre for e in examples) == ["house", "trap"]
         assert all(e.source == "user" and e.grid.n_bars == 4 for e in examples)
-        cfg = {"event_log": events}
+        cfg = DrumData(event_log=events)
         before = fingerprint(cfg)
         assert c.delete("/users/u_test/training-data").status_code == 200
         assert [e.genre for e in load_event_material(events)] == ["house"]
@@ -39,7 +41,6 @@ def test_harmony_training_takes_opted_in_material_for_its_own_role(tmp_path):
     import json
 
     from tests.harmony_fixtures import harmony_data_config, tiny_harmony_config
-    from training.event_songs import load_event_songs
     from training.run_training import main as run_training
 
     with make_client(tmp_path) as c:
@@ -51,11 +52,12 @@ def test_harmony_training_takes_opted_in_material_for_its_own_role(tmp_path):
                       genre="pop").status_code == 200
     data = {**harmony_data_config(tmp_path / "fixtures"),
             "event_log": str(tmp_path / "data" / "events.sqlite3")}
-    (song,) = load_event_songs("melody", data)
+    (song,) = load_event_songs("melody", data["event_log"], line="melody")
     assert song.source == "user" and str(song.key) == "A minor" and song.genre == "pop"
     assert song.bass is None and [n.pitch for n in song.melody[:4]] == [57, 60, 64, 62]
     assert len(song.chords) == 8 and song.meter == "4/4"
-    assert load_event_songs("bassline", data) == []  # labelled melody: melody only
+    # labelled melody: melody only
+    assert load_event_songs("bassline", data["event_log"], line="bass", top_voice=False) == []
     cfg = tiny_harmony_config(data, tmp_path / "models")
     cfg["roles"] = ["melody"]
     (tmp_path / "config.json").write_text(json.dumps(cfg))

@@ -11,8 +11,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from training.evaluate import plain  # noqa: E402
-
 PLOTTED = ("model", "markov", "random")
 SYSTEM_NOTES = {
     "model": "the checkpoint under test",
@@ -22,6 +20,19 @@ SYSTEM_NOTES = {
     "copy": "copies of training clips",
     "real_b": "real slice B: ceiling / noise floor",
 }
+
+
+def plain(x):
+    """Numbers as JSON allows them: numpy scalars as Python ones, NaN as null, 5 decimals."""
+    if isinstance(x, dict):
+        return {str(k): plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [plain(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float):
+        return None if np.isnan(x) else round(x, 5)
+    return x
 
 
 def _fmt(x, spec: str = ".3f") -> str:
@@ -66,13 +77,17 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
     role = results["role"]
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{role}.json").write_text(json.dumps(plain(results), indent=2) + "\n")
-    scalars = results["scalar_features"]
     if len(real) and results["realism"]:
-        plot_features(real, systems, results["feature_names"], len(scalars),
+        plot_features(real, systems, results["feature_names"], len(results["scalar_features"]),
                       out_dir / f"{role}-features.png")
-    r, ctl = results["realism"], results["controls"]
-    lines = [
-        f"# {role}: evaluation of checkpoint {results['checkpoint']}",
+    lines = [*_head(results), *_realism(results, real, systems), *_controls(results),
+             *_chord_following(results), *_originality(results), *_reading(results)]
+    (out_dir / f"{role}.md").write_text("\n".join(lines) + "\n")
+
+
+def _head(results: dict) -> list[str]:
+    return [
+        f"# {results['role']}: evaluation of checkpoint {results['checkpoint']}",
         "",
         f"Command: `{results['command']}` ({results['seconds']} s on the 2-core CPU machine).",
         "",
@@ -84,6 +99,12 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         "**Promotion gate: " + ("PASSED**" if results["passed"] else "FAILED**: "
                                 + "; ".join(results["gate_failures"])),
         "",
+    ]
+
+
+def _realism(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]) -> list[str]:
+    scalars = results["scalar_features"]
+    lines = [
         "## Realism against slice A",
         "",
         "C2ST AUC: cross-validated AUC of a logistic regression telling real clips from the "
@@ -94,7 +115,7 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         "| system | C2ST AUC | mean overlap | " + " | ".join(scalars) + " |",
         "|---|---|---|" + "---|" * len(scalars),
     ]
-    for name, v in r.items():
+    for name, v in results["realism"].items():
         m = v["mean_overlap"]
         cells = [f"{o:.2f} [{lo:.2f}, {hi:.2f}]" for o, lo, hi in v["overlap"]]
         lines.append(f"| {name} ({SYSTEM_NOTES.get(name, '')}) | **{v['c2st_auc']:.3f}** "
@@ -106,9 +127,14 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         if len(v):
             lines.append(f"| {name} | " + " | ".join(f"{x:.3f}" for x in v[:, :len(scalars)].mean(0))
                          + " |")
+    return lines
+
+
+def _controls(results: dict) -> list[str]:
+    ctl = results["controls"]
     names = list(ctl)
     real_genre = results["real_genre_recognition"]
-    lines += [
+    return [
         "",
         "## Controls",
         "",
@@ -131,15 +157,26 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         "The genre classifier is a logistic regression on the same features, trained on the "
         "training split's real clips.",
         "",
-        *(["## Chord following (means over the clips; the model must beat Markov)", "",
-           "As served (every decode mask on), and `_unconstrained`: the model and the Markov "
-           "baseline with only the register mask, which shows what each learned about following "
-           "the chords (the Markov model never sees them).", "",
-           "| system | " + " | ".join(next(iter(results["chord_following"].values()))) + " |",
-           "|---|" + "---|" * len(next(iter(results["chord_following"].values()))),
-           *[f"| {n} | " + " | ".join(f"{v:.3f}" for v in m.values()) + " |"
-             for n, m in results["chord_following"].items()], ""]
-          if results.get("chord_following") else []),
+    ]
+
+
+def _chord_following(results: dict) -> list[str]:
+    follow = results.get("chord_following")
+    if not follow:
+        return []
+    measures = next(iter(follow.values()))
+    return ["## Chord following (means over the clips; the model must beat Markov)", "",
+            "As served (every decode mask on), and `_unconstrained`: the model and the Markov "
+            "baseline with only the register mask, which shows what each learned about following "
+            "the chords (the Markov model never sees them).", "",
+            "| system | " + " | ".join(measures) + " |",
+            "|---|" + "---|" * len(measures),
+            *[f"| {n} | " + " | ".join(f"{v:.3f}" for v in m.values()) + " |"
+              for n, m in follow.items()], ""]
+
+
+def _originality(results: dict) -> list[str]:
+    return [
         f"## Originality: share of {results['copy_unit']} found in the training split",
         "",
         "| system | copy rate |",
@@ -151,9 +188,14 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         "points. The model's rate is measured with its generation-time originality guard on, as "
         "the service runs it.",
         "",
+    ]
+
+
+def _reading(results: dict) -> list[str]:
+    return [
         "## Feature distributions",
         "",
-        f"![features]({role}-features.png)",
+        f"![features]({results['role']}-features.png)",
         "",
         "## Reading the numbers",
         "",
@@ -165,4 +207,3 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         "copy rate measure catches, not a system to beat.",
         *[f"- {n}" for n in results.get("notes", [])],
     ]
-    (out_dir / f"{role}.md").write_text("\n".join(lines) + "\n")

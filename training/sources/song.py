@@ -1,5 +1,5 @@
-"""Harmony songs: the `Song` every source becomes, the song split, chord labels (with the fallback
-for labels the theory module does not know) and mode inference."""
+"""The `Song` every harmony source becomes, the song split, chord labels (with the fallback for
+labels the theory module does not know) and mode inference."""
 
 import bisect
 import functools
@@ -27,9 +27,6 @@ log = logging.getLogger(__name__)
 
 METER_BEATS = {m.name: float(m.beats_per_bar) for m in METER_TABLE.values()}  # beats per bar
 VALIDATION_PERCENT = 10
-DEFAULT_PATHS = {"billboard_dir": "../shared/datasets/billboard",
-                 "pop909_dir": "../shared/datasets/pop909",
-                 "fmc_csv": "../shared/datasets/free-midi-chords/progressions.csv"}
 EPS = 1e-6
 
 

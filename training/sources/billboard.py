@@ -14,7 +14,7 @@ from beatengine.theory import (
     Key,
     parse_pitch_class,
 )
-from training.harmony_songs import (
+from training.sources.song import (
     EPS,
     METER_BEATS,
     Song,

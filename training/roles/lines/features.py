@@ -1,15 +1,11 @@
-"""Features of pitched parts on a fixed grid, for the evaluation (numpy only).
-
-Lines (bass, melody): note density, durations, range, intervals, how often they sit in the key and on
-chord tones, bass roots on downbeats; histograms of key-relative pitch classes, intervals, onset
-positions and durations. Progressions: chord changes per bar, distinct chords, diatonic share,
-richness; histograms of root motion and chord classes.
+"""Features of a line (bass, melody) on a fixed grid, for the evaluation (numpy only): note density,
+durations, range, intervals, how often it sits in the key and on chord tones, bass roots on
+downbeats; histograms of key-relative pitch classes, intervals, onset positions and durations.
 """
 
 import numpy as np
 
 from beatengine.midi_io import Note
-from beatengine.roles.chords import vocab as CV
 from beatengine.roles.chords.progression import Span
 from beatengine.roles.lines.adherence import downbeat_root_share
 from beatengine.theory import Key
@@ -19,7 +15,7 @@ LINE_SCALARS = ("notes_per_bar", "mean_duration", "pitch_range", "mean_abs_inter
 DURATION_EDGES = (0.26, 0.51, 1.01, 2.01)       # beats: 16th, 8th, quarter, half, longer
 
 
-def _hist(values, bins: int) -> np.ndarray:
+def histogram(values, bins: int) -> np.ndarray:
     h = np.bincount(np.asarray(values, int), minlength=bins)[:bins].astype(float)
     return h / h.sum() if h.sum() else h
 
@@ -58,47 +54,11 @@ def line_features(notes: list[Note], spans: list[Span], key: Key, bars: int,
     steps_per_bar = int(round(beats_per_bar * 4))
     onsets = [int(round(n.start * 4)) % steps_per_bar * 16 // steps_per_bar for n in notes]
     durations = [int(np.searchsorted(DURATION_EDGES, n.duration)) for n in notes]
-    return np.concatenate([scalars, _hist(pcs, 12), _hist(np.clip(intervals, -7, 7) + 7, 15),
-                           _hist(onsets, 16), _hist(durations, 5)])
+    return np.concatenate([scalars, histogram(pcs, 12), histogram(np.clip(intervals, -7, 7) + 7, 15),
+                           histogram(onsets, 16), histogram(durations, 5)])
 
 
 def line_feature_names() -> list[str]:
     return [*LINE_SCALARS, *(f"pc_hist_{i}" for i in range(12)),
             *(f"interval_hist_{i}" for i in range(15)), *(f"onset_hist_{i}" for i in range(16)),
             *(f"duration_hist_{i}" for i in range(5))]
-
-
-CHORD_SCALARS = ("changes_per_bar", "distinct_chords", "diatonic_share", "richness")
-CLASS_GROUPS = ("", "m", "dim", "aug", "sus", "6", "7", "maj7", "m7", "9")
-
-
-def _group(cls: str) -> int:
-    if cls.startswith("sus") or cls == "7sus4":
-        return CLASS_GROUPS.index("sus")
-    if cls in ("m6",):
-        return CLASS_GROUPS.index("6")
-    if cls in ("m7b5", "dim7"):
-        return CLASS_GROUPS.index("dim")
-    if cls in ("add9", "9", "maj9", "m9"):
-        return CLASS_GROUPS.index("9")
-    return CLASS_GROUPS.index(cls)
-
-
-def progression_features(spans: list[Span], key: Key, bars: int) -> np.ndarray:
-    """Scalars (CHORD_SCALARS) then histograms of root motion between changes (12) and chord
-    class groups (10)."""
-    chords = [s.chord for s in spans]
-    changes = [c for i, c in enumerate(chords) if i == 0 or c != chords[i - 1]]
-    scale = set(key.scale)
-    classes = [CV.QUALITY_TO_CLASS.get(c.quality, "") for c in changes]
-    motion = [(b.root - a.root) % 12 for a, b in zip(changes, changes[1:], strict=False)]
-    k = max(len(changes), 1)
-    scalars = [len(changes) / bars, len({(c.root, c.quality) for c in changes}),
-               sum(c.pitch_classes <= scale for c in changes) / k,
-               sum(CV.LEVEL[CV.CLASS_INDEX[q]] >= 1 for q in classes) / k]
-    return np.concatenate([scalars, _hist(motion, 12), _hist([_group(q) for q in classes], 10)])
-
-
-def progression_feature_names() -> list[str]:
-    return [*CHORD_SCALARS, *(f"root_motion_{i}" for i in range(12)),
-            *(f"class_{g or 'maj'}" for g in CLASS_GROUPS)]

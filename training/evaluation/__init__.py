@@ -1,0 +1,1 @@
+"""The evaluation: the harness, the promotion gate, the measures and the report."""

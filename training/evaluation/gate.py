@@ -1,0 +1,64 @@
+"""The promotion gate: a checkpoint is promoted when it beats the Markov baseline on realism, meets
+every control threshold, follows the chords at least as well as Markov (line roles), and copies no
+more than held-out real music does (plus the margin)."""
+
+import numpy as np
+
+REQUIRED_EXACT = ("bars", "tempo", "time_signature")   # share of clips that must be exactly right
+MIN_DENSITY_RANK_CORR = 0.5
+MIN_GENRE_RATIO = 0.8          # generated genre recognition / real genre recognition
+MIN_KEY_RATIO = 0.8            # generated key accuracy / real clips' (the ceiling)
+MAX_COPY_MARGIN = 0.05         # copy rate over held-out real music's
+
+
+def gate(results: dict) -> tuple[bool, list[str]]:
+    """(passed, why not: one sentence per failure)."""
+    why = [*_realism(results), *_controls(results), *_chord_following(results), *_originality(results)]
+    return not why, why
+
+
+def _realism(results: dict) -> list[str]:
+    r = results["realism"]
+    if r["model"]["c2st_auc"] < r["markov"]["c2st_auc"]:
+        return []
+    return [f"realism: C2ST AUC {r['model']['c2st_auc']:.3f} does not beat Markov's "
+            f"{r['markov']['c2st_auc']:.3f}"]
+
+
+def _controls(results: dict) -> list[str]:
+    c, why = results["controls"]["model"], []
+    for k in REQUIRED_EXACT:
+        if c.get(k) is not None and c[k] < 1.0:
+            why.append(f"control {k}: {c[k]:.1%} of clips right, 100% required")
+    if c.get("density_rank_corr") is not None and not c["density_rank_corr"] >= MIN_DENSITY_RANK_CORR:
+        why.append(f"control density: rank correlation {c['density_rank_corr']:.2f} < "
+                   f"{MIN_DENSITY_RANK_CORR}")
+    ratio = results["genre_ratio"]
+    if not np.isnan(ratio) and not ratio >= MIN_GENRE_RATIO:
+        why.append(f"control genre: recognised {ratio:.2f} times as often as real, "
+                   f"{MIN_GENRE_RATIO} required")
+    ceiling = results.get("real_key_accuracy", float("nan"))
+    if not np.isnan(ceiling) and not c["key"] >= MIN_KEY_RATIO * ceiling:
+        why.append(f"control key: {c['key']:.2f} of clips in the requested key, real clips reach "
+                   f"{ceiling:.2f}; {MIN_KEY_RATIO} of that required")
+    return why
+
+
+def _chord_following(results: dict) -> list[str]:
+    follow, why = results.get("chord_following") or {}, []
+    for measure, value in follow.get("model", {}).items():   # as served: masks on
+        if value < follow["markov"][measure]:
+            why.append(f"chord following: {measure} {value:.3f} below Markov's "
+                       f"{follow['markov'][measure]:.3f}")
+    for measure, value in follow.get("model_unconstrained", {}).items():   # what each learned
+        if not value > follow["markov_unconstrained"][measure]:
+            why.append(f"chord following without masks: {measure} {value:.3f} does not beat "
+                       f"Markov's {follow['markov_unconstrained'][measure]:.3f}")
+    return why
+
+
+def _originality(results: dict) -> list[str]:
+    copy, held = results["copy_rates"]["model"], results["copy_rates"]["real_b"]
+    if copy <= held + MAX_COPY_MARGIN:
+        return []
+    return [f"originality: copy rate {copy:.3f} > held-out {held:.3f} + {MAX_COPY_MARGIN}"]

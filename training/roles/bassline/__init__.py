@@ -1,0 +1,1 @@
+"""The bassline role: genre-rule lines and hooks (spec)."""

@@ -1,0 +1,1 @@
+"""The chord role: data, hooks (spec), evaluation, features."""

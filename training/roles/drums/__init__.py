@@ -1,0 +1,1 @@
+"""The drum role: data, hooks (spec), evaluation, features."""

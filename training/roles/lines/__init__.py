@@ -1,0 +1,1 @@
+"""What bassline and melody share: line windows, hooks, evaluation, features."""

@@ -1,0 +1,1 @@
+"""The melody role: hooks (spec)."""

@@ -1,0 +1,1 @@
+"""What chords, bassline and melody share: the step-sequence model family (arrays, hooks, evaluation)."""
