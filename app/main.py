@@ -1,20 +1,13 @@
 """The FastAPI app: `uvicorn app.main:app`."""
 
 import logging
-import math
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
 
-from app.api.errors import DOMAIN_ERRORS, domain_error_response, error_response
+from app.api.errors import install_error_handlers
 from app.api.routes import events, generate, state, training
 from app.core.auth import verifier_from_settings
 from app.core.config import Settings, get_settings
@@ -28,48 +21,6 @@ from eventlog.remote import Remote
 from eventlog.store import EventStore
 
 log = logging.getLogger("app")
-
-
-def _json_safe(value: Any) -> Any:
-    """Non-finite numbers (NaN, Infinity, 1e999 parse as floats) and lone surrogates cannot be
-    written as JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, str):  # a lone surrogate ("\ud800") cannot be written as UTF-8
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-# The error handlers: every error body is `ErrorOut`, {"detail": ..., "code": ...}.
-
-async def validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 body (which field, why, what was sent), safe for any input."""
-    assert isinstance(exc, RequestValidationError)
-    return error_response(422, _json_safe(jsonable_encoder(exc.errors())))
-
-
-async def http_error(request: Request, exc: Exception) -> Response:
-    """Raised HTTPExceptions (ours, FastAPI's 400 for a body it cannot parse, Starlette's 404 and
-    405): the detail as raised, the code the raiser named (ApiError) or the status's default."""
-    assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code in (204, 304) or exc.status_code < 200:  # these may carry no body
-        return Response(status_code=exc.status_code, headers=exc.headers)
-    return error_response(exc.status_code, _json_safe(jsonable_encoder(exc.detail)),
-                          getattr(exc, "code", None), headers=exc.headers)
-
-
-async def domain_error(request: Request, exc: Exception) -> JSONResponse:
-    return domain_error_response(exc)
-
-
-async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-    """A bug: the same body shape, never the exception's text (it can hold request content).
-    Starlette re-raises the exception after this answer, so the server still logs it."""
-    return error_response(500, "internal error")
 
 
 def create_app(settings: Settings | None = None,
@@ -122,11 +73,7 @@ def create_app(settings: Settings | None = None,
                        allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(BodyGuard, max_bytes=settings.MAX_BODY_BYTES,
                        timeout_s=settings.BODY_TIMEOUT_S)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    for error in DOMAIN_ERRORS:
-        app.add_exception_handler(error, domain_error)
-    app.add_exception_handler(Exception, internal_error)
+    install_error_handlers(app)
     app.include_router(generate.router)
     app.include_router(events.router)
     app.include_router(training.router)

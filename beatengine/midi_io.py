@@ -2,7 +2,6 @@
 Times are in beats (quarter notes) from the start of the clip."""
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import mido
 
@@ -97,28 +96,3 @@ def _track_chunk(events: list[tuple[int, bytes]], end: int | None) -> bytes:
         last = tick
     body += _vlq(max(0, (end or last) - last)) + b"\xff\x2f\x00"
     return b"MTrk" + len(body).to_bytes(4, "big") + bytes(body)
-
-
-@dataclass
-class ParsedMidi:
-    """What `read_midi` finds: notes per channel in beats, plus tempo and metre."""
-    notes_by_channel: dict[int, list[Note]]
-    bpm: float
-    time_signature: str
-    ticks_per_beat: int
-    length_beats: float
-
-
-def read_midi(source: str | bytes) -> ParsedMidi:
-    """Parse a Standard MIDI File (path or bytes) with the hardened reader; raises ValueError
-    (InvalidMidi) on anything that is not MIDI or holds what no music has."""
-    from beatengine.midi_reader import InvalidMidi, read_smf  # it builds this module's Note
-
-    try:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    except OSError as exc:
-        raise InvalidMidi(f"not a valid MIDI file: {exc}") from exc
-    try:
-        return read_smf(data).parsed
-    except InvalidMidi as exc:
-        raise InvalidMidi(f"not a valid MIDI file: {exc}") from exc

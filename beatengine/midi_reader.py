@@ -21,9 +21,21 @@ symusic (C++) reads such a file in 6 ms but takes a denominator byte of 0xFF as 
 
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from beatengine.budget import check_deadline
-from beatengine.midi_io import Note, ParsedMidi
+from beatengine.midi_io import Note
+
+
+@dataclass
+class ParsedMidi:
+    """What `read_midi` finds: notes per channel in beats, plus tempo and metre."""
+    notes_by_channel: dict[int, list[Note]]
+    bpm: float
+    time_signature: str
+    ticks_per_beat: int
+    length_beats: float
+
 
 MAX_VLQ_BYTES = 4            # the standard's limit (values up to 0x0FFFFFFF)
 MAX_TRACKS = 1024            # real songs have tens; the format allows 65535
@@ -322,3 +334,16 @@ def _key(payload: bytes) -> str:
     if not -7 <= sharps <= 7 or minor > 1:
         raise InvalidMidi(f"key signature ({sharps} sharps, mode {minor}) is not a key")
     return _MINOR[sharps + 7] + "m" if minor else _MAJOR[sharps + 7]
+
+
+def read_midi(source: str | bytes) -> ParsedMidi:
+    """Parse a Standard MIDI File (path or bytes) with the hardened reader; raises ValueError
+    (InvalidMidi) on anything that is not MIDI or holds what no music has."""
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
+        raise InvalidMidi(f"not a valid MIDI file: {exc}") from exc
+    try:
+        return read_smf(data).parsed
+    except InvalidMidi as exc:
+        raise InvalidMidi(f"not a valid MIDI file: {exc}") from exc

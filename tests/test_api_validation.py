@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.schemas.harmony import BasslineRequest
-from app.services.harmony import kick_steps
+from app.services.bassline import kicks_of
 from beatengine.errors import UnsupportedRequest
 from tests.conftest import CONSENT, make_client
 
@@ -98,21 +98,21 @@ def test_a_drum_part_at_the_end_of_the_longest_clip_still_locks(client):
 
 @pytest.mark.parametrize("start", [float("inf"), float("-inf"), float("nan"), 1e308, -1e308,
                                    2.0**63, 1e-300])
-def test_kick_steps_never_overflows_whatever_the_core_passes(start):
+def test_kicks_never_overflow_whatever_the_core_passes(start):
     """Called with unchecked notes (model_construct skips validation, as a caller from the core
     might), a time far outside the clip is ignored instead of overflowing; a tiny one is beat 0."""
     odd = SimpleNamespace(pitch=36, start=start, duration=0.25, velocity=100)
     kick = SimpleNamespace(pitch=36, start=1.0, duration=0.25, velocity=100)
     req = BasslineRequest.model_construct(drums=[odd, kick], time_signature="4/4", bars=2)
-    steps = kick_steps(req, store=None, models=None)
+    steps = kicks_of(req, store=None, models=None)
     assert steps is not None and len(steps) == 32 and steps[4]
     assert steps[0] == (start == 1e-300)
     alone = BasslineRequest.model_construct(drums=[odd], time_signature="4/4", bars=2)
     if start == 1e-300:
-        assert kick_steps(alone, store=None, models=None)[0]
+        assert kicks_of(alone, store=None, models=None)[0]
     else:
         with pytest.raises(UnsupportedRequest, match="no kicks"):
-            kick_steps(alone, store=None, models=None)
+            kicks_of(alone, store=None, models=None)
 
 
 def request_schemas(client) -> dict[str, dict]:

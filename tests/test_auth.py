@@ -19,6 +19,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from pydantic import BaseModel
 
 import app.core.auth as auth
+from app.api.errors import install_error_handlers
 from app.core.auth import (
     InvalidToken,
     SigningKeysUnavailable,
@@ -28,6 +29,7 @@ from app.core.auth import (
     verifier_from_settings,
 )
 from app.core.config import Settings
+from app.services.errors import Forbidden
 
 ISS = "https://proj.supabase.co/auth/v1"
 SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
@@ -385,6 +387,7 @@ class EchoBody(BaseModel):
 
 def echo_app(verifier: TokenVerifier | None) -> TestClient:
     app = FastAPI()
+    install_error_handlers(app)
     app.state.verifier = verifier
 
     @app.post("/echo")
@@ -462,9 +465,8 @@ def test_glue_keys_unavailable_is_503(ec_key: ec.EllipticCurvePrivateKey) -> Non
 def test_ensure_same_user_field_name() -> None:
     ensure_same_user(None, "anyone")
     ensure_same_user(SUB, SUB)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(Forbidden) as info:   # a 403 `forbidden` (app.api.errors.DOMAIN_ERRORS)
         ensure_same_user(SUB, "someone-else", field="consent.user_id")
-    assert info.value.status_code == 403
     assert info.value.detail == "consent.user_id does not match the signed-in user"
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pretty_midi
 
-from beatengine.midi_io import Note, Song, Track, read_midi, write_midi
+from beatengine.midi_io import Note, Song, Track, write_midi
+from beatengine.midi_reader import read_midi
 from beatengine.roles.drums import vocab as V
 from beatengine.roles.drums.grid import DrumGrid, quantize, render, tokens_to_hits
 

@@ -9,8 +9,7 @@ import mido
 import pytest
 
 from beatengine.budget import DeadlineExceeded, deadline
-from beatengine.midi_io import read_midi
-from beatengine.midi_reader import MAX_BEATS, InvalidMidi, read_smf
+from beatengine.midi_reader import MAX_BEATS, InvalidMidi, read_midi, read_smf
 from tests.midi_hostile import END, NOTE, large_song, random_song, smf, time_signature_file, varint_bomb
 
 

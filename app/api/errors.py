@@ -1,13 +1,20 @@
 """Raising errors with a machine-readable code, writing the error body, and documenting it.
 
-The exception handlers in app/main.py turn every HTTPException (FastAPI's and Starlette's) and
-every validation error into `ErrorOut`; routes list what they can answer with `error_responses`.
+The exception handlers here (`install_error_handlers`) turn every HTTPException (FastAPI's and
+Starlette's), every validation error and every domain error of the service layer
+(`DOMAIN_ERRORS`, the one place they become statuses) into `ErrorOut`; routes list what they can
+answer with `error_responses`.
 """
 
+import math
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from app.schemas.errors import ERROR_CODES, ErrorCode, ErrorOut, default_code
 from app.services import errors
@@ -89,3 +96,54 @@ def domain_error_response(exc: Exception) -> JSONResponse:
     retry = getattr(exc, "retry_after_s", None)
     return error_response(status_code, getattr(exc, "detail", str(exc)), code,
                           headers={"Retry-After": str(retry)} if retry is not None else None)
+
+
+def _json_safe(value: Any) -> Any:
+    """Non-finite numbers (NaN, Infinity, 1e999 parse as floats) and lone surrogates cannot be
+    written as JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):  # a lone surrogate ("\ud800") cannot be written as UTF-8
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+# The error handlers: every error body is `ErrorOut`, {"detail": ..., "code": ...}.
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 body (which field, why, what was sent), safe for any input."""
+    assert isinstance(exc, RequestValidationError)
+    return error_response(422, _json_safe(jsonable_encoder(exc.errors())))
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Raised HTTPExceptions (ours, FastAPI's 400 for a body it cannot parse, Starlette's 404 and
+    405): the detail as raised, the code the raiser named (ApiError) or the status's default."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (204, 304) or exc.status_code < 200:  # these may carry no body
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return error_response(exc.status_code, _json_safe(jsonable_encoder(exc.detail)),
+                          getattr(exc, "code", None), headers=exc.headers)
+
+
+async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+    return domain_error_response(exc)
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: the same body shape, never the exception's text (it can hold request content).
+    Starlette re-raises the exception after this answer, so the server still logs it."""
+    return error_response(500, "internal error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error the app can raise answered with `ErrorOut`: validation, HTTP, domain, bugs."""
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    for error in DOMAIN_ERRORS:
+        app.add_exception_handler(error, domain_error)
+    app.add_exception_handler(Exception, internal_error)

@@ -25,7 +25,8 @@ import numpy as np
 
 from beatengine.genres import GENRE_NAMES
 from beatengine.meter import METERS, beats_per_bar
-from beatengine.midi_io import Note, Song, Track, read_midi, write_midi
+from beatengine.midi_io import Note, Song, Track, write_midi
+from beatengine.midi_reader import read_midi
 from beatengine.originality import CopyIndex
 from beatengine.roles import ROLES
 from beatengine.roles.chords.progression import Span

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beatengine.meter import STEPS_PER_BAR, STEPS_PER_BEAT
-from beatengine.midi_io import DRUM_CHANNEL, read_midi
+from beatengine.midi_io import DRUM_CHANNEL
+from beatengine.midi_reader import read_midi
 from beatengine.roles.drums import vocab as V
 from beatengine.roles.drums.grid import DrumGrid, quantize
 

@@ -13,7 +13,8 @@ import logging
 from pathlib import Path
 
 from beatengine.genres import GENRE_INDEX
-from beatengine.midi_io import DRUM_CHANNEL, Note, read_midi
+from beatengine.midi_io import DRUM_CHANNEL, Note
+from beatengine.midi_reader import read_midi
 from beatengine.theory import estimate_chords, ks_key
 from eventlog.material import is_postgres_url, read_material
 from training.sources.drum_midi import DrumExample, load_midi_grid, windows

@@ -18,7 +18,7 @@ class MarkovDrums(MarkovSeq):
 
     def fit(self, inp: np.ndarray, tgt: np.ndarray, pos: np.ndarray, genre: np.ndarray,
             vel: np.ndarray) -> "MarkovDrums":
-        """Arrays as in `training.data_pipeline.DrumArrays` (`inp` is `tgt` shifted, so unused)."""
+        """Arrays as in `training.roles.drums.data.DrumArrays` (`inp` is `tgt` shifted, so unused)."""
         super().fit(tgt, pos, genre)
         piece_vel: dict[tuple[int, int], list[int]] = defaultdict(list)
         for i in range(len(tgt)):

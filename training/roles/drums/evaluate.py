@@ -17,7 +17,8 @@ import numpy as np
 
 from beatengine.genres import GENRE_NAMES
 from beatengine.meter import STEPS_PER_BAR, STEPS_PER_BEAT
-from beatengine.midi_io import Song, Track, read_midi, write_midi
+from beatengine.midi_io import Song, Track, write_midi
+from beatengine.midi_reader import read_midi
 from beatengine.originality import CopyIndex
 from beatengine.roles import ROLES
 from beatengine.roles.drums import vocab as V
