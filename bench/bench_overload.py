@@ -66,9 +66,11 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=64)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--port", type=int, default=8766)
+    ap.add_argument("--queue-wait", type=float, help="the server's MAX_QUEUE_WAIT_S (default: its)")
     args = ap.parse_args()
     url = f"http://127.0.0.1:{args.port}"
-    server = start_server(args.port)
+    server = start_server(args.port, **({"MAX_QUEUE_WAIT_S": str(args.queue_wait)}
+                                        if args.queue_wait else {}))
     try:
         with httpx.Client(base_url=url, timeout=30) as c:
             wait_until_generating(c, "/generate/drums", {"consent": CONSENT, "bars": 1},

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     DATA_DIR: Path = Field(Path("data"), description="Embedded event store (SQLite) lives here.")
     MAX_CONCURRENT_GENERATIONS: int = Field(2, ge=1, description="Inference threads.")
     MAX_QUEUED_GENERATIONS: int = Field(16, ge=0, description="Waiting requests before 503.")
-    MAX_QUEUE_WAIT_S: float = Field(1.5, gt=0, le=60, description="A request that cannot start "
+    MAX_QUEUE_WAIT_S: float = Field(1.0, gt=0, le=60, description="A request that cannot start "
                                     "within this gets 503 with Retry-After.")
     GENERATION_TIMEOUT_S: float = Field(10.0, gt=0, le=600, description="Deadline of one "
                                         "generation; past it the request gets 503 and its "

@@ -2,7 +2,6 @@
 loop, the event log, and the response envelope. No HTTP here: refusals are domain errors
 (`app.services.errors`), mapped to statuses in `app.api.errors`."""
 
-import asyncio
 import json
 import random
 import time
@@ -42,35 +41,43 @@ async def generate(role: str, request: GenerateRequest, svc: Services, subject: 
     if model is None:
         raise ModelUnavailable(f"no {role} model is loaded; train one with "
                                "`python -m training.run_training` or check MODEL_DIR")
-    runner.check_capacity()  # refuse at once, before touching the event store
+    runner.check_capacity()  # refuse at once, before anything else
     seed = request.seed if request.seed is not None else random.SystemRandom().randrange(2**31)
-    now = datetime.now(UTC)
     user = request.consent.user_id
-    gid = await asyncio.to_thread(store.reserve_generation, user, role,
-                                  settings.LEGAL_GENERATION_LIMIT, now, request.consent.terms_version,
-                                  request.consent.training_opt_in)
-    if gid is None:
-        retry = seconds_to_utc_midnight(now)
-        raise LimitReached(f"daily generation limit reached: {settings.LEGAL_GENERATION_LIMIT} "
-                           f"generations per user per UTC day; try again in {retry} s", retry)
-    try:
-        built = await runner.run(lambda: build(model, seed))
-    except BaseException:  # refused, stopped or failed: the reservation does not count
-        await asyncio.to_thread(store.release_generation, gid)
-        raise
-    latency_ms = round((time.perf_counter() - started) * 1000, 2)
     # The request as sent can hold the user's own notes (a drum part, a progression): it is kept,
     # to make the generation again as training material, only when the user opted in.
     kept_request = (request.model_dump(mode="json", exclude={"consent"})
                     if request.consent.training_opt_in else None)
-    await asyncio.to_thread(store.complete_generation, GenerationRecord(
-        id=gid, user_id=user, role=role, request=kept_request, params=built.params, seed=seed,
-        model_name=role, model_version=model.version, consent=request.consent.model_dump(),
-        latency_ms=latency_ms))
+
+    def work() -> bytes:
+        """The whole generation on the inference thread, once it starts: a request refused by
+        the queue never touched the store, every further thread wanting the GIL would delay the
+        event loop's answers (and its 503s) under load, and a client that hangs up cannot leave
+        a reservation behind."""
+        now = datetime.now(UTC)
+        gid = store.reserve_generation(user, role, settings.LEGAL_GENERATION_LIMIT, now,
+                                       request.consent.terms_version,
+                                       request.consent.training_opt_in)
+        if gid is None:
+            retry = seconds_to_utc_midnight(now)
+            raise LimitReached(f"daily generation limit reached: "
+                               f"{settings.LEGAL_GENERATION_LIMIT} generations per user per UTC "
+                               f"day; try again in {retry} s", retry)
+        try:
+            built = build(model, seed)
+        except BaseException:  # refused, stopped or failed: the reservation does not count
+            store.release_generation(gid)
+            raise
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        store.complete_generation(GenerationRecord(
+            id=gid, user_id=user, role=role, request=kept_request, params=built.params,
+            seed=seed, model_name=role, model_version=model.version,
+            consent=request.consent.model_dump(), latency_ms=latency_ms))
+        body = {"generation_id": gid, "role": role,
+                "model": {"name": role, "version": model.version}, "seed": seed,
+                "params": built.params, "variations": built.variations, "latency_ms": latency_ms}
+        return json.dumps(body).encode()
+
+    body = await runner.run(work)
     svc.committed()
-    body = {"generation_id": gid, "role": role, "model": {"name": role, "version": model.version},
-            "seed": seed, "params": built.params, "variations": built.variations,
-            "latency_ms": latency_ms}
-    # Encode off the event loop: 64 bars x 8 variations is ~10k notes, and a loop busy encoding
-    # them could not answer other requests (or refuse them with 503) at once.
-    return (await asyncio.to_thread(json.dumps, body)).encode()
+    return body

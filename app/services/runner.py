@@ -23,7 +23,7 @@ RETRY_AFTER_S = 1
 class InferenceRunner:
     """A thread pool of `workers` plus a queue of `max_queued`; more in flight is refused."""
 
-    def __init__(self, workers: int, max_queued: int, queue_wait_s: float = 1.5,
+    def __init__(self, workers: int, max_queued: int, queue_wait_s: float = 1.0,
                  timeout_s: float | None = None, name: str = "inference",
                  timeout_advice: str = "try again"):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
