@@ -25,10 +25,10 @@ from app.core.auth import (
     SigningKeysUnavailable,
     SubjectDep,
     TokenVerifier,
-    ensure_same_user,
     verifier_from_settings,
 )
 from app.core.config import Settings
+from app.services.context import ensure_same_user
 from app.services.errors import Forbidden
 
 ISS = "https://proj.supabase.co/auth/v1"

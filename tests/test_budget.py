@@ -119,6 +119,9 @@ def test_slow_clients_are_cut_off(timed_server):
                      b"\r\ncontent-length: 100\r\n\r\n{\"consent\":")
         answer = _closed_within(body, 3.0) or b""
         assert answer.startswith(b"HTTP/1.1 408") and b"request_timeout" in answer
+    with socket.create_connection(("127.0.0.1", port)) as huge:          # a 100 kB header
+        huge.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\nx-pad: " + b"a" * 100_000 + b"\r\n\r\n")
+        assert (_closed_within(huge, 3.0) or b"").startswith(b"HTTP/1.1 400")
     with socket.create_connection(("127.0.0.1", port)) as fine:          # a normal client is served
         fine.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\nconnection: close\r\n\r\n")
         assert (_closed_within(fine, 3.0) or b"").startswith(b"HTTP/1.1 200")

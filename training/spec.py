@@ -9,6 +9,7 @@ made from it are cached as .npz, keyed by what they are made of.
 
 import hashlib
 import json
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,9 @@ def load_role_data(spec: RoleSpec, cfg: RoleConfig, root: Path = Path(".")) -> R
     arrays, is_train, quantiles = spec.make_arrays(cfg, material)
     if cache:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(cache, is_train=is_train, quantiles=np.array(json.dumps(quantiles)),
-                            **arrays.__dict__)
+        tmp = cache.with_name(cache.name + ".tmp")   # renamed into place: a crash leaves no half file
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, is_train=is_train, quantiles=np.array(json.dumps(quantiles)),
+                                **arrays.__dict__)
+        os.replace(tmp, cache)
     return RoleData(material, arrays, is_train, quantiles)

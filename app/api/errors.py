@@ -49,6 +49,7 @@ DESCRIPTIONS: dict[int, str] = {
     401: "Missing or invalid access token (verified-user mode)",
     403: "Consent refused, or another user's data",
     404: "Not found",
+    408: "The request body did not arrive within BODY_TIMEOUT_S",
     409: "The user's consent to training changed while the request ran; nothing was stored",
     413: "The request body (or an uploaded file) is too large",
     422: "Malformed input: which field and why",
@@ -71,8 +72,8 @@ def error_responses(*statuses: int, described: dict[int, str] | None = None) -> 
 
 
 # The statuses every consent-carrying route can answer: a body that cannot be parsed, no token,
-# consent refused, too large, malformed, signing keys out of reach.
-CONSENT_ROUTE_ERRORS = (400, 401, 403, 413, 422, 503)
+# consent refused, a body too slow or too large, malformed, signing keys out of reach.
+CONSENT_ROUTE_ERRORS = (400, 401, 403, 408, 413, 422, 503)
 
 
 # Domain errors -> (status, code): the one place the service layer's refusals become HTTP.

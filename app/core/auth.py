@@ -18,7 +18,6 @@ from jwt.exceptions import InvalidSubjectError
 from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings
-from app.services.errors import Forbidden
 
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
 # After a successful fetch, an unknown `kid` refetches the JWKS at most this often: a key rotation
@@ -223,10 +222,3 @@ async def bearer_subject(request: Request) -> str | None:
 
 
 SubjectDep = Annotated[str | None, Depends(bearer_subject)]
-
-
-def ensure_same_user(subject: str | None, user_id: str, *, field: str = "user_id") -> None:
-    """No-op in local mode (subject None); else 403 unless user_id is the signed-in user.
-    `field` names the offending field in the detail, e.g. "consent.user_id"."""
-    if subject is not None and user_id != subject:
-        raise Forbidden(f"{field} does not match the signed-in user")

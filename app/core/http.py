@@ -1,12 +1,14 @@
 """Slow clients are timed out: a deadline for a request's headers (in the server protocol) and for
-its body (in the app).
+its body (in the app), and a size limit for the headers.
 
 uvicorn times out only idle keep-alive connections: a client that opens a connection and sends
 nothing, or sends its headers a byte at a time, holds the connection (and a file descriptor) for
 ever. `TimedHttpToolsProtocol` is uvicorn's httptools protocol with a deadline: the headers of
 every request must be complete within `HEADER_TIMEOUT_S` of the connection opening or of the
 request's first byte, else the connection is closed. Use it with
-`uvicorn app.main:app --http app.core.http:TimedHttpToolsProtocol` (scripts/run.sh does); behind
+`uvicorn app.main:app --http app.core.http:TimedHttpToolsProtocol` (scripts/run.sh does). uvicorn
+makes the protocol before the app, so HEADER_TIMEOUT_S comes from the environment or `.env` (the
+settings `get_settings()` reads), not from a `Settings` object handed to `create_app`. Behind
 nginx, its `client_header_timeout` and `client_body_timeout` do the same (docs/reliability.md).
 
 `BodyGuard` reads every request body before the app sees it: larger than `max_bytes` is a 413,
@@ -22,11 +24,21 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from app.api.errors import error_response
 from app.core.config import get_settings
 
+MAX_HEADER_BYTES = 64 * 1024   # the request line and headers together (nginx's default is 32 kB)
+
+
+class HeadersTooLarge(ValueError):
+    """Raised inside the parser's callbacks: httptools turns it into a parse error, and uvicorn
+    answers 400 and closes the connection."""
+
 
 class TimedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, closing connections whose headers do not arrive in time."""
+    """uvicorn's httptools protocol, closing connections whose headers do not arrive in time or
+    outgrow MAX_HEADER_BYTES (httptools itself has no limit: a client could stream one header
+    for as long as the deadline allows, tens of MB)."""
 
     _header_timer: TimerHandle | None = None
+    _header_bytes = 0
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -38,8 +50,22 @@ class TimedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._header_bytes = 0
         if self._header_timer is None:  # a keep-alive connection's next request
             self._arm_header_timer()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_header_bytes(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_header_bytes(len(name) + len(value))
+        super().on_header(name, value)
+
+    def _count_header_bytes(self, n: int) -> None:
+        self._header_bytes += n
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise HeadersTooLarge(f"request headers over {MAX_HEADER_BYTES} bytes")
 
     def on_headers_complete(self) -> None:
         self._disarm_header_timer()

@@ -4,10 +4,9 @@ passes before anything is generated or stored."""
 import asyncio
 from dataclasses import dataclass
 
-from app.core.auth import ensure_same_user
 from app.core.config import Settings
 from app.schemas.common import Consent
-from app.services.errors import ConsentChanged, ConsentRefused
+from app.services.errors import ConsentChanged, ConsentRefused, Forbidden
 from app.services.models import ModelBank
 from app.services.runner import InferenceRunner
 from eventlog.outbox import OutboxWorker
@@ -30,6 +29,13 @@ class Services:
         """An event was committed locally: wake the delivery worker."""
         if self.outbox is not None:
             self.outbox.wake()
+
+
+def ensure_same_user(subject: str | None, user_id: str, *, field: str = "user_id") -> None:
+    """No-op in local mode (subject None); else 403 unless user_id is the signed-in user.
+    `field` names the offending field in the detail, e.g. "consent.user_id"."""
+    if subject is not None and user_id != subject:
+        raise Forbidden(f"{field} does not match the signed-in user")
 
 
 def refuse_without_consent(consent: Consent, subject: str | None) -> None:

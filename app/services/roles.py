@@ -58,10 +58,12 @@ def no_such_variation(record: dict, variation: int) -> str | None:
             f"{variation}")
 
 
-def regenerate(record: dict, variation: int, models: ModelBank, store: EventStore) -> dict:
+def regenerate(record: dict, variation: int, models: ModelBank, store: EventStore,
+               made: dict[str, list[dict]] | None = None) -> dict:
     """One variation of a logged generation, made again. UnsupportedRequest when that cannot give
     the same notes (another model version is loaded now, or the request was not kept: it is only
-    with training_opt_in)."""
+    with training_opt_in). `made` keeps what was made per generation id, so several variations of
+    one generation cost one remake."""
     role, gid = record["role"], record["event_id"]
     if record.get("status") != "done" or not record.get("request"):
         raise UnsupportedRequest(f"generation {gid} was made without training_opt_in, so its "
@@ -73,10 +75,15 @@ def regenerate(record: dict, variation: int, models: ModelBank, store: EventStor
     if model is None or model.version != record["model_version"]:
         raise UnsupportedRequest(f"generation {gid} was made by {role} {record['model_version']}, "
                                  "which is not loaded now; send its midi_base64 instead")
+    if made is not None and gid in made:
+        return made[gid][variation]
     builder = BUILDERS[role]
     try:
         req = builder.request.model_validate({**record["request"], "consent": record["consent"]})
     except ValidationError as exc:  # kept before a bound was added (e.g. note times)
         raise UnsupportedRequest(f"generation {gid} was made from a request this version no "
                                  "longer accepts; send its midi_base64 instead") from exc
-    return builder.build(req, model, models, store, record["seed"]).variations[variation]
+    variations = builder.build(req, model, models, store, record["seed"]).variations
+    if made is not None:
+        made[gid] = variations
+    return variations[variation]

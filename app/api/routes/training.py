@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import ServicesDep
 from app.api.errors import CONSENT_ROUTE_ERRORS, ApiError, error_responses
 from app.api.routes.events import parse_limited, summarize_or_422
-from app.core.auth import SubjectDep, ensure_same_user
+from app.core.auth import SubjectDep
 from app.schemas.common import NO_CONTROL_CHARACTERS
 from app.schemas.events import (
     BatchAccepted,
@@ -21,7 +21,7 @@ from app.schemas.events import (
     TrainingBatchRequest,
     WithdrawalResponse,
 )
-from app.services.context import Services, check_consent, store_events
+from app.services.context import Services, check_consent, ensure_same_user, store_events
 from app.services.roles import regenerate
 from beatengine.errors import UnsupportedRequest
 from eventlog.store import iso, new_id
@@ -42,8 +42,8 @@ def _midi_item(i: int, item: MidiItem, limit: int) -> tuple[bytes, dict]:
     return data, {"source": "midi", "role": item.role, "genre": item.genre}
 
 
-async def _generation_item(i: int, item: GenerationItem, user_id: str, svc: Services
-                           ) -> tuple[bytes, dict]:
+async def _generation_item(i: int, item: GenerationItem, user_id: str, svc: Services,
+                           made: dict[str, list[dict]]) -> tuple[bytes, dict]:
     gid = str(item.generation_id)
     rec = await run_in_threadpool(svc.store.get_generation, gid)
     if rec is None or rec["status"] != "done":
@@ -53,7 +53,7 @@ async def _generation_item(i: int, item: GenerationItem, user_id: str, svc: Serv
                             f"items[{i}]: generation {gid} belongs to another user")
     try:
         variation = await svc.runner.run(
-            lambda: regenerate(rec, item.variation, svc.models, svc.store))
+            lambda: regenerate(rec, item.variation, svc.models, svc.store, made))
     except UnsupportedRequest as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"items[{i}]: {exc}") from exc
     return base64.b64decode(variation["midi_base64"]), {
@@ -85,12 +85,13 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "items repeat: send each "
                             "file or generation variation once")
     materials = []
+    made: dict[str, list[dict]] = {}   # generation id -> its variations, made again once
     for i, item in enumerate(req.items):
         if isinstance(item, MidiItem):
             materials.append(await parse_limited(svc, partial(
                 _midi_item, i, item, svc.settings.MAX_UPLOAD_BYTES)))
         else:
-            materials.append(await _generation_item(i, item, user, svc))
+            materials.append(await _generation_item(i, item, user, svc, made))
     batch_id, now = new_id(), iso()
     rows = [("training_batches", {"event_id": batch_id, "user_id": user,
                                   "item_count": len(materials), "created_at": now})]
