@@ -9,13 +9,16 @@ whose kick+snare pattern equals the bar one or two before). Prints a Markdown ta
 """
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from beatengine.genres import GENRE_BY_NAME
-from beatengine.roles.drums.generator import DrumGenerator, DrumParams
-from training.roles.drums import structure
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from beatengine.genres import GENRE_BY_NAME  # noqa: E402
+from beatengine.roles.drums.generator import DrumGenerator, DrumParams  # noqa: E402
+from training.roles.drums import structure  # noqa: E402
 
 PROGRAMMED = ("trap", "drill", "boom_bap", "lofi", "house", "techno", "drum_and_bass")
 SHOWN = ("loop_repetition", "skeleton_similarity", "backbeat_share", "four_on_the_floor_share",
@@ -24,7 +27,7 @@ SHOWN = ("loop_repetition", "skeleton_similarity", "backbeat_share", "four_on_th
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--checkpoint", type=Path, default=Path("models/checkpoints/drums/1.0.1"))
+    ap.add_argument("--checkpoint", type=Path, default=ROOT / "models/checkpoints/drums/1.0.1")
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--bars", type=int, default=8)
     ap.add_argument("--genres", nargs="*", default=list(PROGRAMMED))
