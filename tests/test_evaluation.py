@@ -73,6 +73,9 @@ def test_gate_names_every_failure():
                                        "density_rank_corr": 0.7}},
                    genre_ratio=0.95, copy_rates={"model": 0.03, "real_b": 0.01})
     assert ev.gate(results) == (True, [])
+    # where a role reports several classifiers the gate names the harder one it judged by
+    results["realism"]["model"] |= {"c2st_auc": 0.9, "c2st_classifier": "boosting"}
+    assert "(boosting)" in ev.gate(results)[1][0]
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +119,18 @@ def test_evaluation_takes_any_folder_of_midi(varied_run, tmp_path):
     assert results["reference"] == str(tmp_path / "ref")
     assert results["conditions"]["genres"] == ["funk"]
     assert results["clips"]["real_a"] + results["clips"]["real_b"] == 30
-    assert 0.0 <= results["realism"]["model"]["c2st_auc"] <= 1.0
-    assert "Promotion gate" in (out / "drums.md").read_text()
+    model = results["realism"]["model"]
+    assert 0.0 <= model["c2st_auc"] <= 1.0
+    # both classifiers reported, the gate's AUC is the harder one's
+    by = model["c2st_by_classifier"]
+    assert set(by) == {"linear", "boosting"}
+    assert model["c2st_auc"] == max(a["auc"] for a in by.values()) == by[model["c2st_classifier"]]["auc"]
+    # the structure table: real beside generated, per genre
+    funk = results["structure"]["by_genre"]["funk"]
+    assert {"real_a", "real_b", "model", "markov"} <= set(funk)
+    assert 0.0 <= funk["model"]["loop_repetition"] <= 1.0 and funk["real_a"]["kick_per_bar"] > 0
+    text = (out / "drums.md").read_text()
+    assert "Promotion gate" in text and "Structure per genre" in text and "boosting" in text
 
 
 def test_slices_never_share_a_source_file():

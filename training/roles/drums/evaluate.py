@@ -8,6 +8,10 @@ Systems, each generating one clip under the genre, tempo, metre and bars of ever
 - `random`: every kit piece hit independently at its per-genre rate in the training split;
 - `copy`: the first bars of a random training clip of the same genre and metre;
 - `real_b`: the second slice of real clips (ceiling and noise floor; not conditioned).
+
+The features include the structure of each clip (`training.roles.drums.structure`): onset profiles,
+bar-to-bar skeleton similarity, loop repetition, backbeat, four on the floor, kick microtiming and
+velocity per piece. The C2ST runs a linear and a nonlinear classifier and the gate uses the harder.
 """
 
 from dataclasses import dataclass
@@ -22,14 +26,14 @@ from beatengine.midi_reader import read_midi
 from beatengine.originality import CopyIndex
 from beatengine.roles import ROLES
 from beatengine.roles.drums import vocab as V
-from beatengine.roles.drums.features import SCALAR_FEATURES, feature_vector, onset_window_hashes
+from beatengine.roles.drums.features import onset_window_hashes
 from beatengine.roles.drums.generator import DrumGenerator, DrumParams
 from beatengine.roles.drums.grid import DrumGrid, tokens_to_hits
 from beatengine.roles.drums.markov import MarkovDrums
 from training.evaluation import measures
 from training.originality import split_index
-from training.roles.drums import data
-from training.roles.drums.features import FEATURE_NAMES, originality_pieces
+from training.roles.drums import data, structure
+from training.roles.drums.features import EVAL_SCALARS, FEATURE_NAMES, clip_features, originality_pieces
 from training.sources.drum_midi import DrumExample, hits_per_bar, load_midi_grid, windows
 
 
@@ -140,13 +144,15 @@ def evaluate(ctx) -> dict:
         made = [model_clip(gen, c, ctx.seed + i, float(density[i])) for i, c in enumerate(clips_a)]
         grids[name], checks[name] = [g for g, _ in made], [m for _, m in made]
     grids.update(Baselines(train, ctx.data.train_rows()).clips(clips_a, ctx.seed))
-    features = {k: np.array([feature_vector(g) for g in v]) for k, v in grids.items()}
+    bpms = {k: [c.bpm for c in (clips_b if k == "real_b" else clips_a)] for k in grids}
+    features = {k: np.array([clip_features(g, b) for g, b in zip(v, bpms[k], strict=True)])
+                for k, v in grids.items()}
     genre_clf = genre_classifier(train)
     genres_a = [c.genre for c in clips_a]
     quantiles = generators["model"].cfg.density_quantiles
     return {
-        "feature_names": list(FEATURE_NAMES), "scalar_features": list(SCALAR_FEATURES),
-        "features": features,
+        "feature_names": list(FEATURE_NAMES), "scalar_features": list(EVAL_SCALARS),
+        "features": features, "c2st_classifiers": C2ST_CLASSIFIERS,
         "groups": {**{k: [c.origin for c in clips_a] for k in grids},
                    "real_b": [c.origin for c in clips_b]},
         "conditions": {"genres": sorted(set(genres_a))},
@@ -155,11 +161,13 @@ def evaluate(ctx) -> dict:
                      for name in generators},
         "real_genre_recognition": measures.recognition_rate(genre_clf, features["real_a"], genres_a),
         "copy_rates": copy_rates(split_index(examples, originality_pieces), grids),
+        "structure": structure_by_genre(grids, clips_a, clips_b),
         "copy_unit": "4-bar onset grids (hop 1 bar)",
         "notes": NOTES,
     }
 
 
+C2ST_CLASSIFIERS = ("linear", "boosting")
 NOTES = ["key, chord-tone and bass-root controls do not apply to drums",
          "the reference is real recordings, so genres learned only from the style rules "
          "(trap, drill, house, techno, lo-fi, drum and bass) are not in it; evaluate them "
@@ -169,8 +177,19 @@ NOTES = ["key, chord-tone and bass-root controls do not apply to drums",
 def genre_classifier(train: list[DrumExample]):
     """A genre classifier on the groove features of the training split's real clips."""
     real = [e for e in train if e.source != "rules"]
-    return measures.fit_label_classifier(np.array([feature_vector(e.grid) for e in real]),
+    return measures.fit_label_classifier(np.array([clip_features(e.grid, e.bpm) for e in real]),
                                          [e.genre for e in real])
+
+
+def structure_by_genre(grids: dict[str, list[DrumGrid]], clips_a: list[DrumClip],
+                       clips_b: list[DrumClip]) -> dict:
+    """Per genre, loop repetition, backbeat, four on the floor and hits per bar of every system
+    beside the real slices'. Every system but real_b generates under slice A's clips."""
+    rows = {}
+    for name, gs in grids.items():
+        clips = clips_b if name == "real_b" else clips_a
+        rows[name] = [(c.genre, structure.measures(g, c.bpm)) for g, c in zip(gs, clips, strict=True)]
+    return {"measures": list(structure.GENRE_MEASURES), "by_genre": structure.genre_table(rows)}
 
 
 def controls(made: list[dict], grids: list[DrumGrid], clips: list[DrumClip], density: np.ndarray,
