@@ -25,7 +25,11 @@ async def heavy_client(client: httpx.AsyncClient, i: int, until: float, out: lis
     k = 0
     while time.perf_counter() < until:
         s = time.perf_counter()
-        r = await client.post("/generate/drums", json={**body, "seed": 1000 * i + k})
+        try:
+            r = await client.post("/generate/drums", json={**body, "seed": 1000 * i + k})
+        except httpx.TransportError as exc:   # a dropped connection is an answer too: count it
+            out.append((type(exc).__name__, (time.perf_counter() - s) * 1000, None))
+            continue
         out.append((r.status_code, (time.perf_counter() - s) * 1000, r.headers.get("retry-after")))
         k += 1
         if r.status_code == 503:
