@@ -27,6 +27,8 @@ class InferenceRunner:
                  timeout_s: float | None = None, name: str = "inference",
                  timeout_advice: str = "try again"):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._workers = workers
+        self._places: asyncio.Semaphore | None = None   # made on the event loop, at first use
         self._capacity = workers + max_queued
         self.queue_wait_s, self.timeout_s = queue_wait_s, timeout_s
         self.timeout_advice = timeout_advice
@@ -44,29 +46,39 @@ class InferenceRunner:
                              "shortly", RETRY_AFTER_S)
 
     async def run(self, fn: Callable[[], T]) -> T:
-        """`fn()` on a worker thread under the deadline; Overloaded if it cannot start in time."""
+        """`fn()` on a worker thread under the deadline; Overloaded if it cannot start in time.
+
+        A request waits for one of the `workers` places on the event loop (a semaphore), so the
+        work, once it runs, never has to wake the loop to say it started: a wake-up would take the
+        GIL from the decoding thread for up to a switch interval, milliseconds of every request."""
         with self._lock:
             self.check_capacity()
             self._in_flight += 1
         loop = asyncio.get_running_loop()
-        started = asyncio.Event()
-
-        def task() -> T:
-            loop.call_soon_threadsafe(started.set)
-            with deadline(self.timeout_s):
-                return fn()
-
-        # The slot is freed when the work itself ends (or is cancelled before it started), not
-        # when the awaiting request gives up.
-        future = self._pool.submit(task)
-        future.add_done_callback(self._release)
+        if self._places is None:
+            self._places = asyncio.Semaphore(self._workers)
+        places = self._places
         try:
-            await asyncio.wait_for(started.wait(), self.queue_wait_s)
-        except TimeoutError:
-            if future.cancel():
+            await asyncio.wait_for(places.acquire(), self.queue_wait_s)
+        except BaseException as exc:
+            self._release(None)
+            if isinstance(exc, TimeoutError):
                 raise Overloaded(f"overloaded: could not start within {self.queue_wait_s} s: "
                                  f"{self._in_flight} requests ahead; try again shortly",
                                  RETRY_AFTER_S) from None
+            raise
+
+        def task() -> T:
+            with deadline(self.timeout_s):
+                return fn()
+
+        def done(_future: object) -> None:
+            # The place is freed when the work itself ends, not when the awaiting request gives up.
+            self._release(None)
+            loop.call_soon_threadsafe(places.release)
+
+        future = self._pool.submit(task)
+        future.add_done_callback(done)
         try:
             return await asyncio.wrap_future(future)
         except DeadlineExceeded as exc:
