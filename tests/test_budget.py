@@ -2,10 +2,7 @@
 deadline is stopped, slow clients are cut off, and GET /models hashes nothing per call."""
 
 import asyncio
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +12,8 @@ import pytest
 from app.services.errors import Overloaded
 from app.services.runner import InferenceRunner
 from beatengine import checkpoints as registry
-from tests.conftest import CONSENT, ROOT, make_client
+from tests.conftest import CONSENT, make_client
+from tests.servers import uvicorn_server
 
 
 def test_a_request_that_cannot_start_in_time_is_refused_and_frees_its_place():
@@ -63,36 +61,12 @@ def test_models_listing_hashes_nothing_after_start_up(tmp_path, monkeypatch):
         assert hashed == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def timed_server(tmp_path):
     """The real server, as scripts/run.sh starts it, with short header and body deadlines."""
-    port = _free_port()
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "MODEL_DIR": str(ROOT / "models"),
-           "HEADER_TIMEOUT_S": "0.5", "BODY_TIMEOUT_S": "0.5"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-                             "--http", "app.core.http:TimedHttpToolsProtocol",
-                             "--log-level", "warning"], cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
-                if s.recv(16).startswith(b"HTTP/1.1 200"):
-                    break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start")
-    yield port
-    proc.terminate()
-    proc.wait(10)
+    with uvicorn_server(tmp_path / "data", "--http", "app.core.http:TimedHttpToolsProtocol",
+                        HEADER_TIMEOUT_S="0.5", BODY_TIMEOUT_S="0.5") as (port, _):
+        yield port
 
 
 def _closed_within(sock: socket.socket, seconds: float) -> bytes | None:

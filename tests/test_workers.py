@@ -10,10 +10,7 @@ other)."""
 
 import base64
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +21,7 @@ import psycopg
 import pytest
 
 from eventlog.schema import TABLES
-from tests.conftest import ROOT
+from tests.servers import uvicorn_server
 from tests.test_api_events import song_midi
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="finding which worker "
@@ -40,12 +37,6 @@ CREATE FUNCTION log_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN INSERT INTO delivery_log VALUES (NEW.event_id, TG_TABLE_NAME); RETURN NEW; END $$;""" + "".join(
     f"CREATE TRIGGER log_delivery BEFORE INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION log_delivery();"
     for t in TABLES)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def worker_processes(pid: int) -> list[int]:
@@ -110,46 +101,27 @@ def workers(tmp_path: Path, pg_url: str) -> Iterator[tuple[dict[int, list[Pinned
     """`uvicorn app.main:app --workers 2` on pg_url; per worker pid, clients it serves."""
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(DELIVERY_LOG)
-    port = free_port()
-    env = {**os.environ, "MODEL_DIR": str(ROOT / "models"), "DATA_DIR": str(tmp_path / "data"),
-           "DATABASE_URL": pg_url, "OUTBOX_POLL_S": "0.2", "LEGAL_GENERATION_LIMIT": "1000"}
-    log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(WORKERS), "--timeout-keep-alive", "120", "--log-level",
-         "warning"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     pinned: dict[int, list[PinnedClient]] = {}
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        pids = worker_processes(server.pid)
-        assert len(pids) == WORKERS, pids
-        for _ in range(100):  # connections until each worker serves two of them
-            if len(pinned) == WORKERS and all(len(c) >= 2 for c in pinned.values()):
-                break
-            client = PinnedClient(base, port, pids)
-            assert client.worker in pids
-            pinned.setdefault(client.worker, []).append(client)
-        assert len(pinned) == WORKERS, "the workers did not both take connections"
-        yield pinned, tmp_path / "data" / "events.sqlite3"
-    finally:
-        for clients in pinned.values():
-            for c in clients:
-                c.http.close()
-        server.terminate()
+    with uvicorn_server(tmp_path / "data", "--workers", str(WORKERS), "--timeout-keep-alive",
+                        "120", log=tmp_path / "server.log", DATABASE_URL=pg_url,
+                        OUTBOX_POLL_S="0.2", LEGAL_GENERATION_LIMIT="1000") as (port, server):
+        base = f"http://127.0.0.1:{port}"
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-        print((tmp_path / "server.log").read_text()[-4000:])  # shown when the test fails
+            pids = worker_processes(server.pid)
+            assert len(pids) == WORKERS, pids
+            for _ in range(100):  # connections until each worker serves two of them
+                if len(pinned) == WORKERS and all(len(c) >= 2 for c in pinned.values()):
+                    break
+                client = PinnedClient(base, port, pids)
+                assert client.worker in pids
+                pinned.setdefault(client.worker, []).append(client)
+            assert len(pinned) == WORKERS, "the workers did not both take connections"
+            yield pinned, tmp_path / "data" / "events.sqlite3"
+        finally:
+            for clients in pinned.values():
+                for c in clients:
+                    c.http.close()
+    print((tmp_path / "server.log").read_text()[-4000:])  # shown when the test fails
 
 
 def consent(user: str, opt_in: bool = True) -> dict:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ServicesDep
-from app.api.errors import CONSENT_ROUTE_ERRORS, ApiError, error_responses
+from app.api.errors import CONSENT_ROUTE_ERRORS, error_responses
 from app.api.routes.events import parse_limited, summarize_or_422
 from app.core.auth import SubjectDep
 from app.schemas.common import NO_CONTROL_CHARACTERS
@@ -22,6 +22,7 @@ from app.schemas.events import (
     WithdrawalResponse,
 )
 from app.services.context import Services, check_consent, ensure_same_user, store_events
+from app.services.errors import ConsentRefused
 from app.services.roles import regenerate
 from beatengine.errors import UnsupportedRequest
 from eventlog.store import iso, new_id
@@ -74,9 +75,7 @@ async def training_batch(req: TrainingBatchRequest, svc: ServicesDep, subject: S
     seed); then all are stored together, or none."""
     consented_at = await check_consent(req.consent, subject, svc)
     if not req.consent.training_opt_in:
-        raise ApiError(status.HTTP_403_FORBIDDEN,
-                       "consent.training_opt_in is false: nothing was stored for training",
-                       code="consent_refused")
+        raise ConsentRefused("consent.training_opt_in is false: nothing was stored for training")
     user = req.consent.user_id
     # The same file (whatever its labels) or the same variation twice is one piece of material.
     keys = [item.midi_base64 if isinstance(item, MidiItem) else
