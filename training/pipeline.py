@@ -51,7 +51,7 @@ def _fit(spec: RoleSpec, cfg: RoleConfig, data: RoleData) -> tuple[object, objec
                "train_seconds": round(result.seconds, 1), "device": str(dev.device),
                "train_sequences": len(train), "val_sequences": len(val)}
     log.info("%s: %s", spec.name, {k: v for k, v in metrics.items() if "nll" in k})
-    return model, mcfg, metrics
+    return model, spec.calibrate(model, mcfg, data), metrics
 
 
 def publish(spec: RoleSpec, cfg: RoleConfig, model_dir: Path, data: RoleData, model, mcfg,

@@ -83,6 +83,10 @@ class RoleSpec(ABC):
                          cfg: Train, dev: Device) -> dict:
         """The manifest's first metrics: the best validation losses and the Markov baseline's."""
 
+    def calibrate(self, model: torch.nn.Module, mcfg, data: RoleData):
+        """The model config with what is calibrated on the trained model (default: nothing)."""
+        return mcfg
+
     # ---- originality and evaluation -----------------------------------------------------------
     @abstractmethod
     def index(self, material: list) -> CopyIndex:

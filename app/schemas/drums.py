@@ -1,6 +1,6 @@
 """The /generate/drums request."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, field_validator
 
@@ -11,9 +11,19 @@ from beatengine.roles.drums.vocab import PIECE_NAMES
 class DrumsRequest(GenerateRequest):
     density: float = Field(0.5, ge=0, le=1, description="How busy the groove is, relative to the "
                            "genre (0 sparse, 0.5 typical, 1 busy).", examples=[0.6])
-    swing: float = Field(0.0, ge=0, le=1, description="Delay of every second 16th (0 straight, "
-                         "0.66 triplet feel, 1 hard swing), on top of the learned feel.",
+    swing: float = Field(0.0, ge=0, le=1, description="Delay of the off-beats of `swing_grid` "
+                         "(0 straight, 0.66 triplet feel, 1 hard swing), on top of the learned feel.",
                          examples=[0.2])
+    swing_grid: Literal[8, 16] | None = Field(
+        None, description="Which notes `swing` moves: 8 = the off-beat 8ths (the 16ths around "
+        "them keep their place in proportion), 16 = every second 16th. Omitted: the genre's grid, "
+        "8 for jazz, boom_bap and lofi, 16 otherwise.", examples=[8])
+    variety: float | None = Field(
+        None, ge=0, le=1, description="How much the repeats of the loop change (not the number "
+        "of takes: that is `variations`). The part is a 1- or 2-bar loop; 0 repeats it exactly "
+        "(fills aside), higher values re-play more of the hats, beats and phrase ends, 1 plays "
+        "every bar afresh. Omitted: the genre's default, calibrated on real drummers for the "
+        "genres learned from them and low for programmed genres.", examples=[0.2])
     humanize: float = Field(0.5, ge=0, le=1, description="Microtiming and velocity feel: 0 on "
                             "the grid, 0.5 as the model plays it, 1 twice as loose.",
                             examples=[0.5])

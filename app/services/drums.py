@@ -8,6 +8,7 @@ from beatengine.genres import GENRE_BY_NAME
 from beatengine.meter import STEPS_PER_BEAT
 from beatengine.midi_io import DRUM_CHANNEL, Note, Song, Track
 from beatengine.roles.drums.generator import DrumParams
+from beatengine.roles.drums.loop import loop_bars
 from beatengine.roles.drums.vocab import PIECE_NAMES
 
 
@@ -17,7 +18,8 @@ def drum_params(req: DrumsRequest, seed: int) -> DrumParams:
         genre=req.genre, bpm=float(req.bpm or GENRE_BY_NAME[req.genre].default_bpm), bars=req.bars,
         time_signature=req.time_signature, density=req.density, swing=req.swing,
         humanize=req.humanize, fills=req.fills, temperature=req.temperature, seed=seed,
-        variations=req.variations, drum_map=dict(req.drum_map), exclude=list(req.exclude))
+        variations=req.variations, drum_map=dict(req.drum_map), exclude=list(req.exclude),
+        variety=req.variety, swing_grid=req.swing_grid)
 
 
 def regenerate_drums(params: dict, model: LoadedModel) -> list[list[Note]]:
@@ -29,7 +31,8 @@ def regenerate_drums(params: dict, model: LoadedModel) -> list[list[Note]]:
                    time_signature=params["time_signature"], density=params["density"],
                    swing=params["swing"], humanize=params["humanize"], fills=params["fills"],
                    temperature=params["temperature"], seed=params["seed"],
-                   variations=params["variations"], drum_map=drum_map, exclude=params["exclude"])
+                   variations=params["variations"], drum_map=drum_map, exclude=params["exclude"],
+                   variety=params.get("variety"), swing_grid=params.get("swing_grid"))
     return [v.notes for v in model.generator.generate(p)]
 
 
@@ -43,6 +46,8 @@ def build_drums(req: DrumsRequest, model: LoadedModel, seed: int) -> Built:
         "fill_bars": [i for i, f in enumerate(p.fill_bars()) if f],
         "temperature": p.temperature, "seed": seed, "variations": p.variations,
         "drum_map": dict(zip(PIECE_NAMES, note_map, strict=True)), "exclude": p.exclude,
+        "variety": model.generator.variety_of(p), "swing_grid": p.resolved_swing_grid(),
+        "loop_bars": loop_bars(p.genre, p.bars),
     }
     variations = []
     for v in model.generator.generate(p):

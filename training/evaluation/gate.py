@@ -13,8 +13,32 @@ MAX_COPY_MARGIN = 0.05         # copy rate over held-out real music's
 
 def gate(results: dict) -> tuple[bool, list[str]]:
     """(passed, why not: one sentence per failure)."""
-    why = [*_realism(results), *_controls(results), *_chord_following(results), *_originality(results)]
+    why = [*_realism(results), *_controls(results), *_chord_following(results), *_originality(results),
+           *_role_limits(results)]
     return not why, why
+
+
+def _role_limits(results: dict) -> list[str]:
+    """The limits a role sets for itself (`gate_limits`; drums): an absolute C2ST ceiling, a
+    stricter genre ratio, loop repetition of the programmed genres, genre pairs told apart."""
+    limits, why = results.get("gate_limits") or {}, []
+    auc = results["realism"]["model"]["c2st_auc"]
+    if "max_c2st_auc" in limits and not auc <= limits["max_c2st_auc"]:
+        why.append(f"realism: C2ST AUC {auc:.3f}{_which(results['realism']['model'])} above "
+                   f"{limits['max_c2st_auc']}")
+    ratio = results["genre_ratio"]
+    if "min_genre_ratio" in limits and not np.isnan(ratio) and not ratio >= limits["min_genre_ratio"]:
+        why.append(f"control genre: recognised {ratio:.2f} times as often as real, "
+                   f"{limits['min_genre_ratio']} required")
+    programmed = results.get("programmed") or {}
+    for genre, row in programmed.get("by_genre", {}).items():
+        rep = row["model"]["loop_repetition"]
+        if "min_loop_repetition" in limits and not (rep or 0) >= limits["min_loop_repetition"]:
+            why.append(f"structure: {genre} loop repetition {rep:.2f} < {limits['min_loop_repetition']}")
+    for pair, auc in programmed.get("pairs", {}).items():
+        if "min_pair_auc" in limits and not auc >= limits["min_pair_auc"]:
+            why.append(f"genres: {pair} told apart with AUC {auc:.3f} < {limits['min_pair_auc']}")
+    return why
 
 
 def _realism(results: dict) -> list[str]:

@@ -80,7 +80,8 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
     if len(real) and results["realism"]:
         plot_features(real, systems, results["feature_names"], len(results["scalar_features"]),
                       out_dir / f"{role}-features.png")
-    lines = [*_head(results), *_realism(results, real, systems), *_structure(results), *_controls(results),
+    lines = [*_head(results), *_realism(results, real, systems), *_structure(results), *_programmed(results),
+             *_controls(results),
              *_chord_following(results), *_originality(results), *_reading(results)]
     (out_dir / f"{role}.md").write_text("\n".join(lines) + "\n")
 
@@ -161,6 +162,26 @@ def _structure(results: dict) -> list[str]:
     return lines
 
 
+def _programmed(results: dict) -> list[str]:
+    """The programmed genres (drums): generated parts at the defaults beside the rule material,
+    and the genre pairs a classifier must tell apart."""
+    pr = results.get("programmed")
+    if not pr:
+        return []
+    lines = ["", "## Programmed genres (no recordings: generated at the service defaults, 8 bars "
+             "with a fill in bar 8, beside the style rules' validation clips)", "",
+             "| genre | system | " + " | ".join(pr["measures"]) + " |",
+             "|---|---|" + "---|" * len(pr["measures"])]
+    for genre, row in pr["by_genre"].items():
+        for name in ("model", "rules"):
+            lines.append(f"| {genre} | {name} | "
+                         + " | ".join(_fmt(row[name][k], ".3f") for k in pr["measures"]) + " |")
+    lines += ["", "Genres told apart (cross-validated AUC of the better of a logistic regression "
+              "and boosted trees on the clip features; 0.5 = the same genre):", ""]
+    lines += [f"- {pair}: {auc:.3f}" for pair, auc in pr["pairs"].items()]
+    return lines
+
+
 def _controls(results: dict) -> list[str]:
     ctl = results["controls"]
     names = list(ctl)
@@ -179,7 +200,8 @@ def _controls(results: dict) -> list[str]:
         f"| genre recognised (real slice A: {_fmt(real_genre, '.3f')}) | " + " | ".join(
             f"{_fmt(ctl[n]['genre_recognition'], '.3f')} "
             f"(x{_fmt(ctl[n]['genre_recognition'] / max(real_genre, 1e-9), '.2f')})"
-            for n in names) + " | x0.8 of real |",
+            for n in names) + f" | x{(results.get('gate_limits') or {}).get('min_genre_ratio', 0.8)} "
+        "of real |",
         *([f"| key (Krumhansl-Schmuckler finds the requested key; real slice A: "
            f"{_fmt(results['real_key_accuracy'], '.3f')}) | " + " | ".join(
                _fmt(ctl[n]["key"], ".3f") for n in names) + " | x0.8 of real |"]

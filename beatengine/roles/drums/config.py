@@ -29,6 +29,9 @@ class DrumModelConfig:
     # ~200 of the 1024 piece combinations), which keeps the output head small and fast.
     # Empty = all tokens.
     active_tokens: list[int] = field(default_factory=list)
+    # per genre learned from drummers, the `variety` (beatengine.roles.drums.loop) whose generated
+    # parts hold their skeleton as the training split's drummers do; set by training
+    variety: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

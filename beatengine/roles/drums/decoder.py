@@ -14,7 +14,8 @@ import numpy as np
 from beatengine.budget import check_deadline
 from beatengine.roles.drums import vocab as V
 from beatengine.roles.drums.config import DrumModelConfig
-from beatengine.sampling import gumbel, sample
+from beatengine.roles.drums.loop import COPY, KEEP_SKELETON, LoopPlan, repeat_details
+from beatengine.sampling import NEG_INF, gumbel, sample
 from beatengine.seq.numpy_gru import NumpyGRU
 
 
@@ -48,6 +49,7 @@ class DrumDecoder:
         self.head_t = np.ascontiguousarray(w["head.weight"][self.active].T)  # (H, A)
         self.head_b = w["head.bias"][self.active]
         self.pair_tab = w["pair.weight"][self.active] @ self.head_t           # (A, A)
+        self.skeleton = self.active & V.SKELETON_BITS                          # (A,)
         self.detail_half = w["detail_half.weight"]
         self.detail_h_t, self.detail_h_b = w["detail_h.weight"].T, w["detail_h.bias"]
         self.detail_tok = w["detail_tok.weight"]
@@ -62,10 +64,12 @@ class DrumDecoder:
     def decode(self, genre: int, tempo: float, density: float, positions: np.ndarray,
                batch: int, rng: np.random.Generator, temperature: float = 1.0,
                bias: np.ndarray | None = None, forced: np.ndarray | None = None,
-               step_bias: np.ndarray | None = None) -> DecodeResult:
+               step_bias: np.ndarray | None = None, plan: LoopPlan | None = None
+               ) -> DecodeResult:
         """Sample `batch` sequences over the given (T,) position ids of 16th steps (T even).
 
         `bias` (1024,) is added to every step's logits, `step_bias` (T, 1024) to one step's each.
+        `plan` says which steps repeat an earlier step's token (`beatengine.roles.drums.loop`).
 
         With `forced` (B, T) tokens (all active) the path is given instead of sampled and the result
         carries the active-token logits of every step (to check this decoder against PyTorch)."""
@@ -79,6 +83,7 @@ class DrumDecoder:
         head_b = self.head_b if bias is None else self.head_b + bias[active]
         sb = None if step_bias is None else np.ascontiguousarray(step_bias[:, active])  # (T, A)
         tokens = np.empty((batch, T), np.int64)
+        chosen = np.empty((batch, T), np.int64)                              # active indices
         tops = np.empty((T // 2, batch, H), np.float32)
         prev_a = prev_b = np.full(batch, V.BOS)
         all_logits = np.empty((batch, T, len(active)), np.float32) if forced is not None else None
@@ -94,25 +99,44 @@ class DrumDecoder:
             base = hs[-1] @ self.head_t + head_b                             # (B, A)
             logits_a = base if sb is None else base + sb[2 * s]
             if forced is None:
-                ia = sample(logits_a, noise[2 * s], temperature)
+                ia = self._pick(logits_a, noise[2 * s], temperature, plan, chosen, 2 * s)
             else:
                 ia = forced_idx[:, 2 * s]
                 all_logits[:, 2 * s] = logits_a
+            chosen[:, 2 * s] = ia
             logits_b = base + self.pair_tab[ia]                              # (B, A)
             if sb is not None:
                 logits_b += sb[2 * s + 1]
             if forced is None:
-                ib = sample(logits_b, noise[2 * s + 1], temperature)
+                ib = self._pick(logits_b, noise[2 * s + 1], temperature, plan, chosen, 2 * s + 1)
             else:
                 ib = forced_idx[:, 2 * s + 1]
                 all_logits[:, 2 * s + 1] = logits_b
+            chosen[:, 2 * s + 1] = ib
             prev_a, prev_b = active[ia], active[ib]
             tokens[:, 2 * s], tokens[:, 2 * s + 1] = prev_a, prev_b
         h16 = np.repeat(tops.transpose(1, 0, 2), 2, axis=1)                  # (B, T, H)
         result = self._details(h16, tokens, rng, temperature)
+        if plan is not None:
+            repeat_details(plan, result.vel_bins, result.off_bins, result.roll_idx)
         if forced is not None:
             result.logits, result.hidden = all_logits, h16
         return result
+
+    def _pick(self, logits: np.ndarray, noise: np.ndarray, temperature: float,
+              plan: LoopPlan | None, chosen: np.ndarray, t: int) -> np.ndarray:
+        """(B,) active-token indices for step t: sampled, or the loop's where the plan repeats it
+        (re-sampled among tokens with the loop's kick and snare where it keeps the skeleton)."""
+        src = -1 if plan is None else plan.source[t]
+        if src < 0:
+            return sample(logits, noise, temperature)
+        loop_idx, mode = chosen[:, src], plan.mode[:, t]                     # (B,), (B,)
+        if (mode == COPY).all():
+            return loop_idx
+        keep = (mode == KEEP_SKELETON)[:, None] & (
+            self.skeleton[None, :] != self.skeleton[loop_idx][:, None])      # (B, A)
+        picked = sample(np.where(keep, NEG_INF, logits), noise, temperature)
+        return np.where(mode == COPY, loop_idx, picked)
 
     def detail_logits(self, h16: np.ndarray, tokens: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -127,6 +151,7 @@ class DrumDecoder:
     def _details(self, h16: np.ndarray, tokens: np.ndarray, rng: np.random.Generator,
                  temperature: float) -> DecodeResult:
         vel, off, roll = self.detail_logits(h16, tokens)
+        vel[..., V.KICK, :V.KICK_MIN_VELOCITY_BIN] = NEG_INF   # drummers' kicks are never that soft
         # detail temperature stays near 1: velocity and timing spread is the human feel
         t = min(max(temperature, 0.7), 1.2)
         return DecodeResult(tokens,

@@ -10,23 +10,34 @@ from beatengine.errors import UnsupportedRequest
 from beatengine.meter import METER_INDEX, STEPS_PER_BAR
 from beatengine.midi_io import Note
 from beatengine.originality import INDEX_FILE, MAX_RESAMPLES, CopyIndex, Originality, resample_copies
+from beatengine.roles.drums import loop
 from beatengine.roles.drums import vocab as V
 from beatengine.roles.drums.config import DrumModelConfig
 from beatengine.roles.drums.decoder import DecodeResult, DrumDecoder
 from beatengine.roles.drums.features import onset_window_hashes
 from beatengine.roles.drums.grid import DrumGrid, render, tokens_to_hits
-from beatengine.sampling import combine, forbid, nudge
+from beatengine.sampling import NEG_INF, combine, forbid, nudge
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 
-# Decode-time style anchors: (piece, steps in a 4/4 bar, logit boost) that a genre's grooves keep
-# outside fill bars. House and techno are four-on-the-floor: the model learned house partly from
-# disco drummers, who sometimes leave beats open, so the kick on every beat is favoured.
-GENRE_ANCHORS: dict[str, list[tuple[int, tuple[int, ...], float]]] = {
-    "house": [(V.KICK, (0, 4, 8, 12), 4.0)],
-    "techno": [(V.KICK, (0, 4, 8, 12), 4.0)],
+# Hits a genre's grooves always play outside fill bars, in 4/4: (piece, steps of the bar). Four on
+# the floor is a kick on every beat (the model learned house partly from disco drummers, who leave
+# beats open, and loses beats at fast tempos without this); the backbeat is the snare (or clap) on 2
+# and 4; trap and drill are half-time, the snare on 3. A required hit is a hard logit mask, so it
+# holds at every tempo and density. Fill bars of four-on-the-floor genres keep their downbeat kick.
+BACKBEAT = (V.SNARE, (4, 12))
+FOUR_ON_THE_FLOOR = (V.KICK, (0, 4, 8, 12))
+REQUIRED_HITS: dict[str, list[tuple[int, tuple[int, ...]]]] = {
+    "house": [FOUR_ON_THE_FLOOR, BACKBEAT], "techno": [FOUR_ON_THE_FLOOR],
+    "trap": [(V.SNARE, (8,))], "drill": [(V.SNARE, (8,))],
+    **{g: [BACKBEAT] for g in ("rock", "pop", "funk", "boom_bap", "lofi", "drum_and_bass")},
 }
+REQUIRED_IN_FILLS: dict[str, list[tuple[int, tuple[int, ...]]]] = {
+    "house": [(V.KICK, (0,))], "techno": [(V.KICK, (0,))]}
+
+# Swing moves the off-beat 8ths in the genres played with swung 8ths, the off-beat 16ths otherwise.
+SWING_GRID: dict[str, int] = {"jazz": 8, "boom_bap": 8, "lofi": 8}
 
 
 # Electronic genres play the backbeat on a clap unless the request maps it elsewhere.
@@ -49,6 +60,11 @@ class DrumParams:
     variations: int = 1
     drum_map: dict[str, int] = field(default_factory=dict)  # piece name -> GM note
     exclude: list[str] = field(default_factory=list)        # pieces never to play
+    variety: float | None = None    # how much repeats of the loop change; None = the genre's
+    swing_grid: int | None = None   # 8 or 16: which notes swing moves; None = the genre's
+
+    def resolved_swing_grid(self) -> int:
+        return self.swing_grid or SWING_GRID.get(self.genre, 16)
 
     def fill_bars(self) -> np.ndarray:
         bars = np.arange(self.bars)
@@ -102,17 +118,23 @@ class DrumGenerator:
         return combine(V.NUM_PATTERNS, None if allowed is None else forbid(allowed),
                        nudge(_POPCOUNT, 0.6 * (p.density - 0.5)))
 
-    def anchor_bias(self, p: DrumParams, fills: np.ndarray) -> np.ndarray | None:
-        """(T, 1024) per-step bias favouring tokens that play the genre's anchors (4/4 only)."""
-        anchors = GENRE_ANCHORS.get(p.genre)
-        if not anchors or p.time_signature != "4/4":
+    def variety_of(self, p: DrumParams) -> float:
+        """The request's variety, or the genre's default for this checkpoint."""
+        return loop.default_variety(p.genre, self.cfg.variety) if p.variety is None else p.variety
+
+    def required_bias(self, p: DrumParams, fills: np.ndarray) -> np.ndarray | None:
+        """(T, 1024) per-step mask forbidding tokens that leave out a required hit (4/4 only;
+        a required piece the request excludes is not required)."""
+        if p.time_signature != "4/4" or p.genre not in REQUIRED_HITS:
             return None
         spb = STEPS_PER_BAR["4/4"]
-        bias = np.zeros((p.bars * spb, V.NUM_PATTERNS), np.float32)
-        for piece, steps, boost in anchors:
-            for bar in np.nonzero(~fills)[0]:
-                bias[bar * spb + np.asarray(steps)] += boost * _TOKEN_HITS[:, piece]
-        return bias
+        lacking = np.zeros((p.bars * spb, V.NUM_PATTERNS), bool)
+        for bar in range(p.bars):
+            table = REQUIRED_IN_FILLS if fills[bar] else REQUIRED_HITS
+            for piece, steps in table.get(p.genre, []):
+                if V.PIECE_NAMES[piece] not in p.exclude:
+                    lacking[bar * spb + np.asarray(steps)] |= ~_TOKEN_HITS[:, piece]
+        return np.where(lacking, NEG_INF, np.float32(0.0))
 
     def generate(self, p: DrumParams) -> list[DrumVariation]:
         if p.genre not in self.genre_index:
@@ -124,11 +146,13 @@ class DrumGenerator:
         positions = np.array([V.position_id(meter, t % spb, bool(fills[t // spb]), t // spb)
                               for t in range(p.bars * spb)])
         rng = np.random.default_rng(p.seed)
-        bias, step_bias = self.logit_bias(p), self.anchor_bias(p, fills)
+        bias, step_bias = self.logit_bias(p), self.required_bias(p, fills)
+        loop_len = loop.loop_bars(p.genre, p.bars)
 
         def draw(n: int) -> DecodeResult:
+            plan = loop.plan(p.bars, spb, fills, loop_len, self.variety_of(p), n, rng)
             return self.decoder.decode(self.genre_index[p.genre], p.bpm, p.density, positions, n,
-                                       rng, p.temperature, bias, step_bias=step_bias)
+                                       rng, p.temperature, bias, step_bias=step_bias, plan=plan)
 
         out, originality = self.guard(draw(p.variations), draw, p.time_signature)
         note_map = p.note_map()
@@ -144,8 +168,8 @@ class DrumGenerator:
                 roll_div=np.where(hits[:, V.HH_ROLL],
                                   np.asarray(V.ROLL_DIVISIONS)[out.roll_idx[b]], 0),
                 fill_bars=fills)
-            variations.append(DrumVariation(grid, render(grid, note_map, p.swing, p.humanize),
-                                            originality[b]))
+            notes = render(grid, note_map, p.swing, p.humanize, p.resolved_swing_grid())
+            variations.append(DrumVariation(grid, notes, originality[b]))
         return variations
 
     def guard(self, out: DecodeResult, draw, meter: str) -> tuple[DecodeResult, list[Originality]]:

@@ -126,20 +126,35 @@ def _place(grid: DrumGrid, pos: float, piece: int, velocity: int) -> bool:
     return True
 
 
+def swung(steps: np.ndarray, swing: float, swing_grid: int = 16) -> np.ndarray:
+    """Step positions with swing: on the 16th grid every second 16th moves later by `swing` / 2 of a
+    step; on the 8th grid every off-beat 8th moves later by `swing` of a step and the 16ths around
+    it keep their place in proportion. Either way 0.66 is a triplet feel and 1 a dotted one."""
+    if swing_grid == 16:
+        return steps + swing * 0.5 * (steps % 2)
+    if swing_grid != 8:
+        raise ValueError(f"swing_grid must be 8 or 16, not {swing_grid}")
+    half = STEPS_PER_BEAT // 2                     # an 8th, in steps
+    q = steps % STEPS_PER_BEAT                     # place in the beat
+    late = half * (1 + swing)                      # where the off-beat 8th lands
+    inside = np.where(q < half, q * late / half, late + (q - half) * (STEPS_PER_BEAT - late) / half)
+    return steps - q + inside
+
+
 def render(grid: DrumGrid, drum_map: tuple[int, ...] = V.GM_NOTE, swing: float = 0.0,
-           humanize: float = 0.5) -> list[Note]:
+           humanize: float = 0.5, swing_grid: int = 16) -> list[Note]:
     """Turn a grid into notes (beats).
 
     `humanize` scales the learned microtiming (0 = on the grid, 0.5 = as played, 1 = twice as loose)
-    and the spread of velocities around the part's mean. `swing` (0-1) delays every second 16th by
-    up to half a step (0.66 is a triplet feel). Every note stays inside the clip, on whole ticks.
+    and the spread of velocities around the part's mean. `swing` (0-1) delays the off-beats of the
+    `swing_grid` (8 or 16; see `swung`). Every note stays inside the clip, on whole ticks.
     """
     steps, pieces = np.nonzero(grid.hits)
     if steps.size == 0:
         return []
     vel = grid.velocity[steps, pieces].astype(float)
     vel = np.clip(np.round(vel.mean() + (vel - vel.mean()) * (0.5 + humanize)), 1, 127)
-    pos = steps + grid.offset[steps, pieces] * (2.0 * humanize) + swing * 0.5 * (steps % 2)
+    pos = swung(steps, swing, swing_grid) + grid.offset[steps, pieces] * (2.0 * humanize)
     count = np.where(pieces == V.HH_ROLL, np.maximum(grid.roll_div[steps], 2), 1)
     # a roll of k hits spreads over its step; later hits of a roll a little softer
     idx = np.repeat(np.arange(steps.size), count)

@@ -43,6 +43,7 @@ GM_EXTRA_TO_PIECE: dict[int, int] = {35: KICK, 54: CLOSED_HH, 56: CLOSED_HH, 69:
 NUM_PATTERNS = 1 << NUM_PIECES          # output vocabulary: every subset of pieces (0 = rest)
 BOS = NUM_PATTERNS                      # start-of-sequence input token
 NUM_INPUT_TOKENS = NUM_PATTERNS + 1
+SKELETON_BITS = (1 << KICK) | (1 << SNARE)  # what a groove's loop is recognised by
 
 # ---- grid ---------------------------------------------------------------------------------------
 # the grid is the metre table's (beatengine.meter): 16th steps, a "beat" is a quarter note
@@ -53,6 +54,9 @@ NUM_POSITIONS = len(METERS) * MAX_STEPS_PER_BAR * 2 * PHRASE_BARS
 VEL_BINS = 16                           # velocity 1..127 in bins of 8
 OFFSET_BINS = 12                        # microtiming -0.5..+0.5 of a step in bins of 1/12
 ROLL_DIVISIONS = (2, 3)                 # hits per step of a hi-hat roll
+# Kicks softer than this bin (velocity 1-8) are not a drummer's: GMD's kicks have their 2nd
+# percentile at velocity 9-22 per genre.
+KICK_MIN_VELOCITY_BIN = 1
 
 
 def position_id(meter: int, step_in_bar: int, is_fill: bool, bar_in_phrase: int) -> int:

@@ -34,6 +34,7 @@ from training.evaluation import measures
 from training.originality import split_index
 from training.roles.drums import data, structure
 from training.roles.drums.features import EVAL_SCALARS, FEATURE_NAMES, clip_features, originality_pieces
+from training.roles.drums.programmed import evaluate_programmed
 from training.sources.drum_midi import DrumExample, hits_per_bar, load_midi_grid, windows
 
 
@@ -162,12 +163,19 @@ def evaluate(ctx) -> dict:
         "real_genre_recognition": measures.recognition_rate(genre_clf, features["real_a"], genres_a),
         "copy_rates": copy_rates(split_index(examples, originality_pieces), grids),
         "structure": structure_by_genre(grids, clips_a, clips_b),
+        "programmed": evaluate_programmed(generators["model"], examples, ctx.seed),
+        "gate_limits": GATE_LIMITS,
         "copy_unit": "4-bar onset grids (hop 1 bar)",
         "notes": NOTES,
     }
 
 
 C2ST_CLASSIFIERS = ("linear", "boosting")
+# What the gate holds drums to beyond the common rules (`training.evaluation.gate`): a producer
+# should not tell a generated groove from a drummer's (both classifiers), should hear the genre, and
+# should get a loop from a programmed genre, with drill never sounding like trap.
+GATE_LIMITS = {"max_c2st_auc": 0.70, "min_genre_ratio": 0.9, "min_loop_repetition": 0.8,
+               "min_pair_auc": 0.9}
 NOTES = ["key, chord-tone and bass-root controls do not apply to drums",
          "the reference is real recordings, so genres learned only from the style rules "
          "(trap, drill, house, techno, lo-fi, drum and bass) are not in it; evaluate them "

@@ -1,6 +1,7 @@
 """The drum role's hooks for the pipeline: examples -> `DrumArrays` -> `DrumModel` (pattern, velocity,
 offset and roll heads), the order-2 Markov baseline, the index of the training split's real grooves."""
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -8,14 +9,16 @@ import torch
 
 from beatengine.originality import CopyIndex
 from beatengine.roles.drums.config import DrumModelConfig
-from beatengine.roles.drums.generator import CONFIG_FILE, WEIGHTS_FILE
+from beatengine.roles.drums.generator import CONFIG_FILE, WEIGHTS_FILE, DrumGenerator
 from beatengine.roles.drums.markov import MarkovDrums
 from beatengine.roles.drums.model import DrumModel, drum_loss
 from training.config import DrumsRole, Train
-from training.loop import Device, FitResult
+from training.loop import Device, FitResult, state_for_saving
 from training.originality import split_index
-from training.roles.drums import data, evaluate, features
+from training.roles.drums import calibrate, data, evaluate, features
 from training.spec import RoleData, RoleSpec
+
+log = logging.getLogger(__name__)
 
 
 class DrumsSpec(RoleSpec):
@@ -66,6 +69,14 @@ class DrumsSpec(RoleSpec):
         markov_nll = markov.nll(val.inp, val.tgt, val.pos, val.genre)
         return {"val_loss": round(fit.best["loss"], 4), "val_pattern_nll": round(fit.best["nll"], 4),
                 "markov_val_pattern_nll": round(markov_nll, 4)}
+
+    def calibrate(self, model: DrumModel, mcfg: DrumModelConfig, d: RoleData) -> DrumModelConfig:
+        """The per-genre `variety` defaults (`training.roles.drums.calibrate`)."""
+        weights = {k: v.numpy() for k, v in state_for_saving(model).items()}
+        table = calibrate.calibrate(DrumGenerator(weights, mcfg), d.material)
+        log.info("drums: variety calibrated %s", table)
+        mcfg.variety = {g: row["variety"] for g, row in table.items()}
+        return mcfg
 
     def index(self, material: list) -> CopyIndex:
         return split_index(material, features.originality_pieces)
