@@ -80,7 +80,9 @@ def test_style_rules_make_the_genres_signature(genre):
         if genre in ("house", "techno"):
             assert kick[:, ::4].all()                           # four on the floor
         if genre in ("trap", "drill"):
-            assert snare[:, 8].all() and kick[:, 0].all()        # half-time backbeat
+            assert snare[:, 8].all() and kick[0, 0]             # half-time backbeat
+        if genre == "trap":
+            assert kick[:, 0].all()   # drill's second loop bar may leave 1 to the sliding 808
         if genre in ("boom_bap", "lofi", "drum_and_bass"):
             assert snare[:, 4].all() and snare[:, 12].all() and kick[:, 0].all()
         if genre == "drum_and_bass":
