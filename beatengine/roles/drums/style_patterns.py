@@ -31,8 +31,9 @@ half-time backbeat is step 8 (beat 3). The conventions, per genre:
   genre's swing, rolls and ghost notes.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -45,7 +46,7 @@ DRILL_SECOND_BAR_SNARES = (15, 13, 11, 3)  # ...or the 'a' of 1
 # 8th-note triplet cells over one beat (positions 0, 1, 2 of the triplet), gaps included
 DRILL_HAT_CELLS: tuple[tuple[int, ...], ...] = ((0,), (0, 1), (0, 2), (1, 2), (0, 1, 2), ())
 TRIPLET = ((0, 0.0), (1, 0.333), (3, -0.333))   # (step, offset) of each triplet 8th in a beat
-HATS = (V.CLOSED_HH, V.OPEN_HH, V.HH_ROLL, V.RIDE)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,13 @@ class Draw:
     def chance(self, p: float) -> bool:
         return bool(self.rng.random() < p)
 
-    def pick(self, options, k: int = 1) -> list:
+    def pick(self, options: Sequence[T], k: int = 1) -> list[T]:
+        """`k` of `options` (all where fewer), in their order."""
         idx = self.rng.choice(len(options), size=min(k, len(options)), replace=False)
         return [options[i] for i in sorted(idx)]
+
+    def one(self, options: Sequence[T]) -> T:
+        return options[int(self.rng.integers(len(options)))]
 
     def off(self, base: float = 0.0, spread: float = 0.04) -> float:
         return base + float(self.rng.normal(0, spread))
@@ -124,7 +129,7 @@ def trap_kit(r: Draw) -> list[Bar]:
             bar.add(s, V.KICK, 100, r.off())
         bar.add(8, V.SNARE, 112, r.off())
     if r.chance(0.5 * r.d):
-        bars[-1].add(int(r.pick([5, 13, 15])[0]), V.SNARE, 42, r.off(0.05))
+        bars[-1].add(r.one([5, 13, 15]), V.SNARE, 42, r.off(0.05))
     return bars
 
 
@@ -136,7 +141,7 @@ def trap_hats(r: Draw) -> list[Bar]:
         straight_hats(r, bar, every, 78)
         run = range(0)
         if r.chance(0.35 + 0.3 * r.d):
-            beat = int(r.pick([4, 12])[0])
+            beat = r.one([4, 12])
             run = range(beat, beat + 4)
             for s in run:
                 bar.hits.pop((s, V.CLOSED_HH), None)
@@ -144,7 +149,7 @@ def trap_hats(r: Draw) -> list[Bar]:
                 bar.add(beat + k, V.CLOSED_HH, 78, r.off(off, 0.02))
         for s in r.pick([3, 7, 11, 14, 15], 1 + int(r.d > 0.5)):
             if s not in run:
-                bar.add(s, V.HH_ROLL, 70, r.off(0, 0.02), int(r.pick(V.ROLL_DIVISIONS)[0]))
+                bar.add(s, V.HH_ROLL, 70, r.off(0, 0.02), r.one(V.ROLL_DIVISIONS))
     if r.chance(0.3):
         bars[-1].add(14, V.OPEN_HH, 80, r.off())
     return bars
@@ -152,8 +157,8 @@ def trap_hats(r: Draw) -> list[Bar]:
 
 def drill_kit(r: Draw) -> list[Bar]:
     bars = r.bars()
-    seconds = [int(r.pick(DRILL_LATE_SNARES)[0])]
-    seconds.append(int(r.pick([s for s in DRILL_SECOND_BAR_SNARES if s != seconds[0]])[0]))
+    seconds = [r.one(DRILL_LATE_SNARES)]
+    seconds.append(r.one([s for s in DRILL_SECOND_BAR_SNARES if s != seconds[0]]))
     # half the loops let the first bar's last 808 slide across the bar line instead of striking 1
     slide = r.chance(0.5)
     for i, bar in enumerate(bars):
@@ -178,7 +183,7 @@ def drill_hats(r: Draw) -> list[Bar]:
                 step, off = TRIPLET[k]
                 bar.add(beat + step, V.CLOSED_HH, 74 + (14 if k == 0 else 0), r.off(off, 0.02))
         if r.chance(0.3 + 0.3 * r.d):
-            bar.add(int(r.pick([6, 14])[0]), V.HH_ROLL, 68, r.off(0, 0.02), 3)
+            bar.add(r.one([6, 14]), V.HH_ROLL, 68, r.off(0, 0.02), 3)
     return bars
 
 
@@ -221,7 +226,7 @@ def lofi_hats(r: Draw) -> list[Bar]:
     for bar in bars:
         straight_hats(r, bar, 2, 56, 12, swing=0.3, piece=piece)
         if r.chance(0.4):   # sparser: one off-beat 8th left out
-            bar.hits.pop((int(r.pick([6, 14])[0]), piece), None)
+            bar.hits.pop((r.one([6, 14]), piece), None)
     return bars
 
 
@@ -234,7 +239,7 @@ def four_on_the_floor(r: Draw, bar: Bar) -> None:
 
 def house_kit(r: Draw) -> list[Bar]:
     bars = r.bars()
-    extra = int(r.pick([7, 15])[0]) if r.chance(0.25) else None
+    extra = r.one([7, 15]) if r.chance(0.25) else None
     for bar in bars:
         four_on_the_floor(r, bar)
         bar.add(4, V.SNARE, 100, r.off())
@@ -265,8 +270,8 @@ def house_hats(r: Draw) -> list[Bar]:
 def techno_kit(r: Draw) -> list[Bar]:
     """Rumble, claps and percussion toms are chosen once for the part."""
     rumble = [s for s in (3, 7, 11, 15) if r.chance(0.3 + 0.4 * r.d)] if r.chance(0.6) else []
-    claps = r.pick([(4, 12), (12,), ()])[0]
-    tom = int(r.pick([6, 14])[0]) if r.chance(0.2 + 0.3 * r.d) else None
+    claps = r.one([(4, 12), (12,), ()])
+    tom = r.one([6, 14]) if r.chance(0.2 + 0.3 * r.d) else None
     bars = r.bars()
     for bar in bars:
         four_on_the_floor(r, bar)
@@ -302,7 +307,7 @@ def drum_and_bass_kit(r: Draw) -> list[Bar]:
         bar.add(0, V.KICK, 115, r.off())
         bar.add(second, V.KICK, 105, r.off())
         if i:   # the second bar of a two-bar two-step pushes an extra kick
-            bar.add(int(r.pick([2, 7, 13])[0]), V.KICK, 92, r.off())
+            bar.add(r.one([2, 7, 13]), V.KICK, 92, r.off())
         bar.add(4, V.SNARE, 115, r.off())
         bar.add(12, V.SNARE, 115, r.off())
         for s in ghosts:
@@ -346,8 +351,7 @@ def make_triple_hats(genre: str) -> Callable[[Draw], list[Bar]]:
         for bar in bars:
             straight_hats(r, bar, every, 72, swing=swing)
             if genre in ("trap", "drill") and r.chance(0.5):
-                bar.add(int(r.pick([5, 11])[0]), V.HH_ROLL, 66, r.off(0, 0.02),
-                        int(r.pick(V.ROLL_DIVISIONS)[0]))
+                bar.add(r.one([5, 11]), V.HH_ROLL, 66, r.off(0, 0.02), r.one(V.ROLL_DIVISIONS))
         return bars
     return hats
 

@@ -83,7 +83,7 @@ def _hat_roll(b: Bar, r: Draw, genre: str) -> bool:
     spots = [s for s in (3, 7, 11, 14, 15) if s < b.steps and not b.has(s, V.HH_ROLL)]
     if not spots:
         return False
-    b.add(int(r.pick(spots)[0]), V.HH_ROLL, 68, r.off(0, 0.02), int(r.pick(V.ROLL_DIVISIONS)[0]))
+    b.add(r.one(spots), V.HH_ROLL, 68, r.off(0, 0.02), r.one(V.ROLL_DIVISIONS))
     return True
 
 
@@ -91,7 +91,7 @@ def _open_hat(b: Bar, r: Draw, genre: str) -> bool:
     spots = [s for s in range(2, b.steps, 4) if not b.has(s, V.OPEN_HH)]
     if not spots:
         return False
-    s = int(r.pick(spots)[0])
+    s = r.one(spots)
     b.hits.pop((s, V.CLOSED_HH), None)
     b.add(s, V.OPEN_HH, 80, r.off())
     return True
@@ -101,7 +101,7 @@ def _ghost_snare(b: Bar, r: Draw, genre: str) -> bool:
     spots = [s for s in GHOST_STEPS if s < b.steps and not b.has(s, V.SNARE)]
     if not spots:
         return False
-    b.add(int(r.pick(spots)[0]), V.SNARE, 38, r.off(0.1))
+    b.add(r.one(spots), V.SNARE, 38, r.off(0.1))
     return True
 
 
@@ -124,7 +124,7 @@ def _kick_pickup(b: Bar, r: Draw, genre: str) -> bool:
     late = [s for s in b.steps_of(V.KICK) if s >= b.steps // 2 and s not in anchors]
     if late and r.chance(0.5):
         del b.hits[(late[-1], V.KICK)]
-    b.add(int(r.pick(spots)[0]), V.KICK, 96, r.off())
+    b.add(r.one(spots), V.KICK, 96, r.off())
     return True
 
 
