@@ -76,7 +76,7 @@ def test_excluded_pieces_never_play():
     assert played and not played & {49, 42}
 
 
-def test_four_on_the_floor_anchor_mask_for_house():
+def test_four_on_the_floor_is_a_required_hit_for_house():
     model, cfg = _tiny()
     gen = DrumGenerator(_weights(model), cfg)
 

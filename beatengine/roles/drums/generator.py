@@ -31,7 +31,7 @@ FOUR_ON_THE_FLOOR = (V.KICK, (0, 4, 8, 12))
 REQUIRED_HITS: dict[str, list[tuple[int, tuple[int, ...]]]] = {
     "house": [FOUR_ON_THE_FLOOR, BACKBEAT], "techno": [FOUR_ON_THE_FLOOR],
     "trap": [(V.SNARE, (8,))], "drill": [(V.SNARE, (8,))],
-    **{g: [BACKBEAT] for g in ("rock", "pop", "funk", "boom_bap", "lofi", "drum_and_bass")},
+    **{g: [BACKBEAT] for g in ("rock", "boom_bap", "lofi", "drum_and_bass")},
 }
 REQUIRED_IN_FILLS: dict[str, list[tuple[int, tuple[int, ...]]]] = {
     "house": [(V.KICK, (0,))], "techno": [(V.KICK, (0,))]}

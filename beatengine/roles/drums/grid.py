@@ -136,7 +136,7 @@ def swung(steps: np.ndarray, swing: float, swing_grid: int = 16) -> np.ndarray:
         raise ValueError(f"swing_grid must be 8 or 16, not {swing_grid}")
     half = STEPS_PER_BEAT // 2                     # an 8th, in steps
     q = steps % STEPS_PER_BEAT                     # place in the beat
-    late = half * (1 + swing)                      # where the off-beat 8th lands
+    late = half * (1 + swing / 2)                  # where the off-beat 8th lands
     inside = np.where(q < half, q * late / half, late + (q - half) * (STEPS_PER_BEAT - late) / half)
     return steps - q + inside
 

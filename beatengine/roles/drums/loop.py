@@ -68,7 +68,7 @@ def plan(bars: int, steps_per_bar: int, fills: np.ndarray, loop: int, variety: f
       cymbals and toms vary); the bar's first step always is (a crash belongs to a phrase start, not
       to every copy of bar 1);
     - each beat is re-played freely with probability v squared: a drummer's occasional new figure;
-    - the second half of a phrase's last bar is re-played freely with probability 2v: the
+    - the second half of a phrase's last bar is re-played freely with probability v: the
       turnaround that leads into the next phrase.
     At v = 1 every bar is played afresh, as by a model without structure."""
     spb = steps_per_bar
@@ -81,7 +81,7 @@ def plan(bars: int, steps_per_bar: int, fills: np.ndarray, loop: int, variety: f
     mode[rng.random((batch, T)) < variety] = KEEP_SKELETON
     mode[:, step % spb == 0] = KEEP_SKELETON
     turnaround = (bar % PHRASE_BARS == PHRASE_BARS - 1) & (step % spb >= spb // 2)
-    chance = np.where(turnaround, min(1.0, 2 * variety), variety ** 2)[::STEPS_PER_BEAT]
+    chance = np.where(turnaround, variety, variety ** 2)[::STEPS_PER_BEAT]
     free_beat = rng.random((batch, len(chance))) < chance                      # (B, beats)
     mode[free_beat[:, step // STEPS_PER_BEAT]] = FREE
     mode[:, ~repeated] = FREE

@@ -4,6 +4,7 @@ style rules (`beatengine.roles.drums.style_rules`) for genres the data lacks, an
 model trains on.
 """
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from beatengine.genres import GENRE_INDEX
 from beatengine.meter import MAX_STEPS_PER_BAR, METER_INDEX, STEPS_PER_BAR
-from beatengine.roles.drums import style_rules
+from beatengine.roles.drums import style_patterns, style_rules
 from beatengine.roles.drums import vocab as V
 from eventlog.material import material_ids
 from training.config import DrumData
@@ -52,6 +53,15 @@ def collect_examples(cfg: DrumData, root: Path = Path(".")) -> list[DrumExample]
             f"(genre one of: {', '.join(GENRE_INDEX)}).")
     examples += rule_examples(cfg.rule_examples_per_genre, rng)
     return examples
+
+
+def rules_fingerprint() -> str:
+    """A hash of the style rules' code: the cached arrays hold their grooves, so a change in the
+    rules must not reuse them."""
+    h = hashlib.sha256()
+    for module in (style_rules, style_patterns):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()
 
 
 def fingerprint(cfg: DrumData, root: Path = Path(".")) -> list:

@@ -31,7 +31,8 @@ class DrumsSpec(RoleSpec):
         return data.collect_examples(cfg.data, root)
 
     def cache_key(self, cfg: DrumsRole, root: Path, material: list) -> list:
-        return [cfg.data.model_dump(), str(root), data.fingerprint(cfg.data, root)]
+        return [cfg.data.model_dump(), str(root), data.fingerprint(cfg.data, root),
+                data.rules_fingerprint()]
 
     def make_arrays(self, cfg: DrumsRole, material: list) -> tuple[data.DrumArrays, np.ndarray, dict]:
         quantiles = data.density_percentiles(material)
