@@ -158,3 +158,26 @@ def test_service_serves_the_newest_promoted_version(varied_run, tmp_path):
     bank = ModelBank(models)
     bank.load_all()
     assert bank.get("drums").version == "1.1.0"
+
+
+def test_role_limits_hold_drums_to_no_regression_genre_loops_and_pairs():
+    results = {
+        "realism": {"model": {"c2st_auc": 0.72, "c2st_classifier": "boosting"},
+                    "previous": {"c2st_auc": 0.79}, "markov": {"c2st_auc": 0.99}},
+        "controls": {"model": {"bars": 1.0, "tempo": 1.0, "time_signature": 1.0,
+                               "density_rank_corr": 0.8}},
+        "genre_ratio": 0.95, "copy_rates": {"model": 0.0, "real_b": 0.01},
+        "gate_limits": {"no_worse_than_previous": True, "min_genre_ratio": 0.9,
+                        "min_loop_repetition": 0.8, "min_pair_auc": 0.9},
+        "programmed": {"by_genre": {"trap": {"model": {"loop_repetition": 0.9}}},
+                       "pairs": {"drill/trap": 0.95}},
+    }
+    assert ev.gate(results) == (True, [])
+    results["realism"]["previous"]["c2st_auc"] = 0.70
+    results["genre_ratio"] = 0.85
+    results["programmed"]["by_genre"]["trap"]["model"]["loop_repetition"] = 0.5
+    results["programmed"]["pairs"]["drill/trap"] = 0.6
+    why = " ".join(ev.gate(results)[1])
+    for words in ("worse than the previous", "genre: recognised 0.85", "trap loop repetition 0.50",
+                  "drill/trap told apart with AUC 0.600"):
+        assert words in why, why

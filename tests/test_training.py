@@ -38,3 +38,24 @@ def test_training_without_data_stops_with_a_clear_message(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "No drum MIDI found" in err and str(tmp_path / "no_user") in err
     assert not (tmp_path / "models").exists()
+
+
+def test_calibrate_republishes_with_touches_and_variety(tiny_model_dir, tmp_path):
+    """The trained config carries the training takes' touches and the calibrated variety of the
+    genres learned from drummers; `calibrate` republishes them as the next patch version."""
+    from training.cli import main as cli
+
+    config = json.loads((tiny_model_dir / "checkpoints" / "drums" / "1.0.0" / "config.json")
+                        .read_text())
+    assert config["touch"]["rock"] and len(config["touch"]["rock"][0]) == 6
+    assert all(0 <= v <= 1 for v in config["variety"].values())
+    assert "trap" not in config["variety"]              # programmed genres keep the convention
+    models = tmp_path / "models"
+    shutil.copytree(tiny_model_dir, models)
+    cfg_path = tiny_model_dir.parent / "config.json"
+    assert cli(["calibrate", "--role", "drums", "--from-version", "1.0.0", "--config",
+                str(cfg_path), "--model-dir", str(models)]) == 0
+    patched = models / "checkpoints" / "drums" / "1.0.1"
+    manifest = json.loads((patched / "manifest.json").read_text())
+    assert manifest["derived_from"] == "1.0.0" and not manifest.get("promoted")
+    assert json.loads((patched / "config.json").read_text())["touch"] == config["touch"]

@@ -1,10 +1,11 @@
-"""The training commands, as `python -m training {data,train,evaluate,reindex} --role R [--config ...]`
+"""The training commands, as `python -m training {data,train,evaluate,reindex,calibrate} --role R`
 runs them (and the old module entry points, kept as shims, call them too).
 
 - `data`: what the role's material holds (counts per source, split, genre, ...);
 - `train`: train, publish and evaluate each role (`training.pipeline.train_role`);
 - `evaluate`: evaluate a checkpoint (`training.evaluation.harness`), `--record` writes the verdict;
 - `reindex`: republish a checkpoint with a freshly built originality index (`training.pipeline.reindex`).
+- `calibrate`: republish a checkpoint with its config calibrated afresh (`training.pipeline.recalibrate`).
 
 Exit status: 0 done, 1 no training material, 2 a bad config, role or checkpoint.
 """
@@ -20,7 +21,7 @@ from beatengine.checkpoints import Registry
 from training.config import DEFAULT_CONFIG, ConfigError, TrainingConfig, load_config
 from training.errors import NoTrainingData
 from training.evaluation.harness import evaluate, evaluate_and_record
-from training.pipeline import reindex, train_role
+from training.pipeline import recalibrate, reindex, train_role
 from training.roles import SPECS
 
 
@@ -133,6 +134,11 @@ def run_reindex(args: argparse.Namespace) -> int:
                    and c.valid), None)
     if source is None:
         return _error(f"no valid {args.role} checkpoint {args.from_version}", 2)
+    if args.command == "calibrate":
+        ckpt = recalibrate(SPECS[args.role], config, registry, source)
+        print(f"{args.role}: wrote {ckpt.version} (config calibrated afresh; evaluate it with "
+              f"python -m training evaluate --role {args.role} --checkpoint {ckpt.path} --record)")
+        return 0
     ckpt = reindex(SPECS[args.role], config, registry, source)
     o = ckpt.manifest["originality"]
     print(f"{args.role}: wrote {ckpt.version} ({o['windows']} windows indexed, held-out copy "
@@ -148,10 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     add_train_args(sub.add_parser("train", help="train, publish and evaluate roles"))
     add_evaluate_args(sub.add_parser("evaluate", help="evaluate a checkpoint"))
     add_reindex_args(sub.add_parser("reindex", help="republish a checkpoint with a fresh index"))
+    add_reindex_args(sub.add_parser("calibrate", help="republish a checkpoint with its config "
+                                    "calibrated afresh (drums: touches, variety defaults)"))
     argv = sys.argv[1:] if argv is None else argv
     args = ap.parse_args(argv)
     return guarded(lambda: {
-        "data": run_data, "train": run_train, "reindex": run_reindex,
+        "data": run_data, "train": run_train, "reindex": run_reindex, "calibrate": run_reindex,
         "evaluate": lambda a: run_evaluate(a, "python -m training " + " ".join(argv)),
     }[args.command](args))
 

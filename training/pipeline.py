@@ -10,7 +10,7 @@ import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from safetensors.torch import save
+from safetensors.torch import load_file, save
 
 from beatengine.checkpoints import Checkpoint, Registry
 from beatengine.originality import INDEX_FILE
@@ -80,3 +80,21 @@ def reindex(spec: RoleSpec, config: TrainingConfig, registry: Registry, source: 
     manifest["derived_from"] = source.version
     return registry.publish(spec.name, files, {**manifest, "originality": index_summary(index)},
                             bump="patch")
+
+
+def recalibrate(spec: RoleSpec, config: TrainingConfig, registry: Registry, source: Checkpoint,
+                root: Path = Path(".")) -> Checkpoint:
+    """`source`'s weights and index with its config calibrated afresh (`RoleSpec.calibrate`: for
+    drums the touches and `variety` defaults) on the data training reads, as the next patch
+    version (manifest: `derived_from`), unevaluated. For a checkpoint trained before the
+    calibration existed or changed."""
+    mcfg = spec.config_from_json((source.path / spec.config_file).read_text())
+    model = spec.build_model(mcfg)
+    model.load_state_dict(load_file(str(source.path / spec.weights_file)))
+    mcfg = spec.calibrate(model, mcfg, load_role_data(spec, config.role(spec.name), root))
+    files = {name: (source.path / name).read_bytes() for name in source.manifest["files"]}
+    files[spec.config_file] = mcfg.to_json().encode()
+    manifest = {k: v for k, v in source.manifest.items()
+                if k not in ("files", "version", "created_at", "role", "promoted", "evaluation")}
+    manifest |= {"derived_from": source.version, "model_config": asdict(mcfg)}
+    return registry.publish(spec.name, files, manifest, bump="patch")

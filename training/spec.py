@@ -84,8 +84,12 @@ class RoleSpec(ABC):
         """The manifest's first metrics: the best validation losses and the Markov baseline's."""
 
     def calibrate(self, model: torch.nn.Module, mcfg, data: RoleData):
-        """The model config with what is calibrated on the trained model (default: nothing)."""
+        """The model config with what is calibrated on the trained model and its data (default:
+        nothing). A role that calibrates also reads its config back (`config_from_json`)."""
         return mcfg
+
+    def config_from_json(self, text: str):
+        raise NotImplementedError(f"{self.name} calibrates nothing")
 
     # ---- originality and evaluation -----------------------------------------------------------
     @abstractmethod

@@ -19,13 +19,15 @@ def gate(results: dict) -> tuple[bool, list[str]]:
 
 
 def _role_limits(results: dict) -> list[str]:
-    """The limits a role sets for itself (`gate_limits`; drums): an absolute C2ST ceiling, a
-    stricter genre ratio, loop repetition of the programmed genres, genre pairs told apart."""
+    """The limits a role sets for itself (`gate_limits`; drums): realism no worse than the
+    previous checkpoint's, a stricter genre ratio, loop repetition of the programmed genres, genre
+    pairs told apart."""
     limits, why = results.get("gate_limits") or {}, []
     auc = results["realism"]["model"]["c2st_auc"]
-    if "max_c2st_auc" in limits and not auc <= limits["max_c2st_auc"]:
-        why.append(f"realism: C2ST AUC {auc:.3f}{_which(results['realism']['model'])} above "
-                   f"{limits['max_c2st_auc']}")
+    previous = results["realism"].get("previous")
+    if limits.get("no_worse_than_previous") and previous and auc > previous["c2st_auc"]:
+        why.append(f"realism: C2ST AUC {auc:.3f}{_which(results['realism']['model'])} worse than "
+                   f"the previous checkpoint's {previous['c2st_auc']:.3f}")
     ratio = results["genre_ratio"]
     if "min_genre_ratio" in limits and not np.isnan(ratio) and not ratio >= limits["min_genre_ratio"]:
         why.append(f"control genre: recognised {ratio:.2f} times as often as real, "

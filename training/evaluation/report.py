@@ -100,7 +100,23 @@ def _head(results: dict) -> list[str]:
         "**Promotion gate: " + ("PASSED**" if results["passed"] else "FAILED**: "
                                 + "; ".join(results["gate_failures"])),
         "",
+        *_target(results),
     ]
+
+
+def _target(results: dict) -> list[str]:
+    """The realism target a role reports beside the gate (drums)."""
+    target, model = results.get("realism_target"), results["realism"].get("model")
+    if target is None or not model:
+        return []
+    met = "met" if model["c2st_auc"] <= target else "**not met**"
+    lo, hi = model["c2st_auc_range"]
+    return [f"Realism target: C2ST AUC at most {target} (both classifiers): {met}, "
+            f"{model['c2st_auc']:.3f}{_which(model)} (range over seeds {lo:.3f}-{hi:.3f}).", ""]
+
+
+def _which(system: dict) -> str:
+    return f" ({system['c2st_classifier']})" if "c2st_classifier" in system else ""
 
 
 def _realism(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]) -> list[str]:

@@ -32,6 +32,9 @@ class DrumModelConfig:
     # per genre learned from drummers, the `variety` (beatengine.roles.drums.loop) whose generated
     # parts hold their skeleton as the training split's drummers do; set by training
     variety: dict[str, float] = field(default_factory=dict)
+    # per genre, the touch (group velocities and spread) of training takes, one borrowed per
+    # generated take (beatengine.roles.drums.touch); empty = the model's own velocities
+    touch: dict[str, list[list[float | None]]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -64,12 +64,13 @@ class DrumDecoder:
     def decode(self, genre: int, tempo: float, density: float, positions: np.ndarray,
                batch: int, rng: np.random.Generator, temperature: float = 1.0,
                bias: np.ndarray | None = None, forced: np.ndarray | None = None,
-               step_bias: np.ndarray | None = None, plan: LoopPlan | None = None
-               ) -> DecodeResult:
+               step_bias: np.ndarray | None = None, plan: LoopPlan | None = None,
+               accents: np.ndarray | None = None) -> DecodeResult:
         """Sample `batch` sequences over the given (T,) position ids of 16th steps (T even).
 
         `bias` (1024,) is added to every step's logits, `step_bias` (T, 1024) to one step's each.
         `plan` says which steps repeat an earlier step's token (`beatengine.roles.drums.loop`).
+        `accents` (T, P) bool marks hits whose velocity must be an accent's.
 
         With `forced` (B, T) tokens (all active) the path is given instead of sampled and the result
         carries the active-token logits of every step (to check this decoder against PyTorch)."""
@@ -116,7 +117,7 @@ class DrumDecoder:
             prev_a, prev_b = active[ia], active[ib]
             tokens[:, 2 * s], tokens[:, 2 * s + 1] = prev_a, prev_b
         h16 = np.repeat(tops.transpose(1, 0, 2), 2, axis=1)                  # (B, T, H)
-        result = self._details(h16, tokens, rng, temperature)
+        result = self._details(h16, tokens, rng, temperature, accents)
         if plan is not None:
             repeat_details(plan, result.vel_bins, result.off_bins, result.roll_idx)
         if forced is not None:
@@ -149,9 +150,11 @@ class DrumDecoder:
                 d @ self.roll_t + self.roll_b)
 
     def _details(self, h16: np.ndarray, tokens: np.ndarray, rng: np.random.Generator,
-                 temperature: float) -> DecodeResult:
+                 temperature: float, accents: np.ndarray | None = None) -> DecodeResult:
         vel, off, roll = self.detail_logits(h16, tokens)
         vel[..., V.KICK, :V.KICK_MIN_VELOCITY_BIN] = NEG_INF   # drummers' kicks are never that soft
+        if accents is not None:
+            vel[:, accents, :V.ACCENT_MIN_VELOCITY_BIN] = NEG_INF
         # detail temperature stays near 1: velocity and timing spread is the human feel
         t = min(max(temperature, 0.7), 1.2)
         return DecodeResult(tokens,

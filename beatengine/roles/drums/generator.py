@@ -16,6 +16,7 @@ from beatengine.roles.drums.config import DrumModelConfig
 from beatengine.roles.drums.decoder import DecodeResult, DrumDecoder
 from beatengine.roles.drums.features import onset_window_hashes
 from beatengine.roles.drums.grid import DrumGrid, render, tokens_to_hits
+from beatengine.roles.drums.touch import apply_touch
 from beatengine.sampling import NEG_INF, combine, forbid, nudge
 
 WEIGHTS_FILE = "model.safetensors"
@@ -25,7 +26,8 @@ CONFIG_FILE = "config.json"
 # the floor is a kick on every beat (the model learned house partly from disco drummers, who leave
 # beats open, and loses beats at fast tempos without this); the backbeat is the snare (or clap) on 2
 # and 4; trap and drill are half-time, the snare on 3. A required hit is a hard logit mask, so it
-# holds at every tempo and density. Fill bars of four-on-the-floor genres keep their downbeat kick.
+# holds at every tempo and density, and an accent (its velocity is never a ghost note's). Fill bars
+# of four-on-the-floor genres keep their downbeat kick.
 BACKBEAT = (V.SNARE, (4, 12))
 FOUR_ON_THE_FLOOR = (V.KICK, (0, 4, 8, 12))
 REQUIRED_HITS: dict[str, list[tuple[int, tuple[int, ...]]]] = {
@@ -122,18 +124,28 @@ class DrumGenerator:
         """The request's variety, or the genre's default for this checkpoint."""
         return loop.default_variety(p.genre, self.cfg.variety) if p.variety is None else p.variety
 
-    def required_bias(self, p: DrumParams, fills: np.ndarray) -> np.ndarray | None:
-        """(T, 1024) per-step mask forbidding tokens that leave out a required hit (4/4 only;
-        a required piece the request excludes is not required)."""
+    def required_hits(self, p: DrumParams, fills: np.ndarray) -> np.ndarray | None:
+        """(T, P) bool: the genre's required hits of `REQUIRED_HITS` (4/4 only; a required piece
+        the request excludes is not required)."""
         if p.time_signature != "4/4" or p.genre not in REQUIRED_HITS:
             return None
         spb = STEPS_PER_BAR["4/4"]
-        lacking = np.zeros((p.bars * spb, V.NUM_PATTERNS), bool)
+        required = np.zeros((p.bars * spb, V.NUM_PIECES), bool)
         for bar in range(p.bars):
             table = REQUIRED_IN_FILLS if fills[bar] else REQUIRED_HITS
             for piece, steps in table.get(p.genre, []):
                 if V.PIECE_NAMES[piece] not in p.exclude:
-                    lacking[bar * spb + np.asarray(steps)] |= ~_TOKEN_HITS[:, piece]
+                    required[bar * spb + np.asarray(steps), piece] = True
+        return required
+
+    @staticmethod
+    def required_bias(required: np.ndarray | None) -> np.ndarray | None:
+        """(T, 1024) mask forbidding, at each step, the tokens that leave out a required hit."""
+        if required is None:
+            return None
+        lacking = np.zeros((len(required), V.NUM_PATTERNS), bool)
+        for piece in np.nonzero(required.any(axis=0))[0]:
+            lacking[required[:, piece]] |= ~_TOKEN_HITS[:, piece]
         return np.where(lacking, NEG_INF, np.float32(0.0))
 
     def generate(self, p: DrumParams) -> list[DrumVariation]:
@@ -146,13 +158,15 @@ class DrumGenerator:
         positions = np.array([V.position_id(meter, t % spb, bool(fills[t // spb]), t // spb)
                               for t in range(p.bars * spb)])
         rng = np.random.default_rng(p.seed)
-        bias, step_bias = self.logit_bias(p), self.required_bias(p, fills)
+        required = self.required_hits(p, fills)
+        bias, step_bias = self.logit_bias(p), self.required_bias(required)
         loop_len = loop.loop_bars(p.genre, p.bars)
 
         def draw(n: int) -> DecodeResult:
             plan = loop.plan(p.bars, spb, fills, loop_len, self.variety_of(p), n, rng)
             return self.decoder.decode(self.genre_index[p.genre], p.bpm, p.density, positions, n,
-                                       rng, p.temperature, bias, step_bias=step_bias, plan=plan)
+                                       rng, p.temperature, bias, step_bias=step_bias, plan=plan,
+                                       accents=required)
 
         out, originality = self.guard(draw(p.variations), draw, p.time_signature)
         note_map = p.note_map()
@@ -168,6 +182,9 @@ class DrumGenerator:
                 roll_div=np.where(hits[:, V.HH_ROLL],
                                   np.asarray(V.ROLL_DIVISIONS)[out.roll_idx[b]], 0),
                 fill_bars=fills)
+            takes = self.cfg.touch.get(p.genre)
+            if takes:
+                apply_touch(grid, takes[int(rng.integers(len(takes)))], required)
             notes = render(grid, note_map, p.swing, p.humanize, p.resolved_swing_grid())
             variations.append(DrumVariation(grid, notes, originality[b]))
         return variations

@@ -64,8 +64,9 @@ def plan(bars: int, steps_per_bar: int, fills: np.ndarray, loop: int, variety: f
     """Where each of `batch` variations repeats its loop of `loop` bars and where it varies.
 
     Loop bars and fill bars are played freely. In a repeated bar (v = `variety`):
-    - each step is re-played keeping the loop's kick and snare with probability v (the hats,
-      cymbals and toms vary); the bar's first step always is (a crash belongs to a phrase start, not
+    - each step is re-played keeping the loop's kick and snare with probability v / 2 (the hats,
+      cymbals and toms vary: drummers hold their hats more steadily than their kick and snare);
+      the bar's first step always is (a crash belongs to a phrase start, not
       to every copy of bar 1);
     - each beat is re-played freely with probability v squared: a drummer's occasional new figure;
     - the second half of a phrase's last bar is re-played freely with probability v: the
@@ -78,7 +79,7 @@ def plan(bars: int, steps_per_bar: int, fills: np.ndarray, loop: int, variety: f
     repeated = (bar >= loop) & ~fills[bar] & ~fills[bar % loop]
     source = np.where(repeated, (bar % loop) * spb + step % spb, -1)
     mode = np.where(repeated, COPY, FREE)[None].repeat(batch, axis=0)          # (B, T)
-    mode[rng.random((batch, T)) < variety] = KEEP_SKELETON
+    mode[rng.random((batch, T)) < variety / 2] = KEEP_SKELETON
     mode[:, step % spb == 0] = KEEP_SKELETON
     turnaround = (bar % PHRASE_BARS == PHRASE_BARS - 1) & (step % spb >= spb // 2)
     chance = np.where(turnaround, variety, variety ** 2)[::STEPS_PER_BEAT]

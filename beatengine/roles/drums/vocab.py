@@ -57,6 +57,7 @@ ROLL_DIVISIONS = (2, 3)                 # hits per step of a hi-hat roll
 # Kicks softer than this bin (velocity 1-8) are not a drummer's: GMD's kicks have their 2nd
 # percentile at velocity 9-22 per genre.
 KICK_MIN_VELOCITY_BIN = 1
+ACCENT_MIN_VELOCITY_BIN = 7             # an accent (a backbeat, four on the floor): velocity >= 57
 
 
 def position_id(meter: int, step_in_bar: int, is_fill: bool, bar_in_phrase: int) -> int:

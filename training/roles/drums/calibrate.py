@@ -2,10 +2,12 @@
 
 A drummer holds the skeleton of a groove (the accented kick and snare) from bar to bar, but not
 exactly: GMD drummers' bars overlap their bar one or two before by a Jaccard similarity of about 0.65
-(jazz less, afrobeat more). For each such genre this picks the `variety` whose generated parts, under
-the conditions (tempo, metre) of the genre's training clips, have the skeleton similarity of those
-clips (`training.roles.drums.structure.skeleton_similarity`). The result goes into the checkpoint's
-config (`DrumModelConfig.variety`), where the generator reads it as the genre's default.
+(jazz less, afrobeat more), and only about a third of their bars repeat one of the two before exactly
+(the ghost notes move). For each such genre this picks the `variety` whose generated parts, under the
+conditions (tempo, metre) of the genre's training clips, come closest to those clips on both
+(`training.roles.drums.structure`: skeleton similarity and loop repetition, the sum of the two
+distances). The result goes into the checkpoint's config (`DrumModelConfig.variety`), where the
+generator reads it as the genre's default.
 
     python -m training.roles.drums.calibrate --checkpoint models/checkpoints/drums/1.1.0
 """
@@ -16,12 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from beatengine.roles.drums.generator import DrumGenerator, DrumParams
+from beatengine.roles.drums.grid import DrumGrid
 from beatengine.roles.drums.loop import PROGRAMMED_GENRES
-from training.roles.drums.structure import skeleton_similarity
+from training.roles.drums.structure import loop_repetition, skeleton_similarity
 from training.sources.drum_midi import DrumExample
 
 CANDIDATES = np.round(np.linspace(0.0, 1.0, 21), 2)
-CLIPS_PER_GENRE = 24
+CLIPS_PER_GENRE = 40
+MEASURES = ("skeleton_similarity", "loop_repetition")
 BARS = 8
 
 
@@ -37,25 +41,31 @@ def drummer_clips(examples: list[DrumExample]) -> dict[str, list[DrumExample]]:
             for g, es in by_genre.items()}
 
 
-def generated_similarity(gen: DrumGenerator, clips: list[DrumExample], variety: float) -> float:
-    sims = [skeleton_similarity(gen.generate(DrumParams(
+def _means(grids: list[DrumGrid]) -> np.ndarray:
+    """(len(MEASURES),) nan-aware means over the clips."""
+    return np.array([np.nanmean([f(g) for g in grids])
+                     for f in (skeleton_similarity, loop_repetition)])
+
+
+def generated(gen: DrumGenerator, clips: list[DrumExample], variety: float) -> np.ndarray:
+    return _means([gen.generate(DrumParams(
         genre=c.genre, bpm=c.bpm, bars=BARS, time_signature=c.grid.meter, fills=0, seed=i,
-        variety=float(variety)))[0].grid) for i, c in enumerate(clips)]
-    return float(np.nanmean(sims))
+        variety=float(variety)))[0].grid for i, c in enumerate(clips)])
 
 
-def calibrate(gen: DrumGenerator, examples: list[DrumExample]) -> dict[str, dict[str, float]]:
-    """Per genre learned from drummers: the chosen variety, the drummers' skeleton similarity and
-    the generated one at that variety."""
+def calibrate(gen: DrumGenerator, examples: list[DrumExample]) -> dict[str, dict]:
+    """Per genre learned from drummers: the chosen variety, the drummers' measures and the
+    generated ones at that variety (each as {measure: value})."""
     out = {}
     for genre, clips in sorted(drummer_clips(examples).items()):
         if genre not in gen.genre_index or genre in PROGRAMMED_GENRES:
             continue
-        real = float(np.nanmean([skeleton_similarity(c.grid.bars(0, BARS)) for c in clips]))
-        made = [generated_similarity(gen, clips, v) for v in CANDIDATES]
-        best = int(np.argmin(np.abs(np.array(made) - real)))
-        out[genre] = {"variety": float(CANDIDATES[best]), "real": round(real, 3),
-                      "generated": round(made[best], 3)}
+        real = _means([c.grid.bars(0, BARS) for c in clips])
+        made = np.array([generated(gen, clips, v) for v in CANDIDATES])        # (V, measures)
+        best = int(np.argmin(np.abs(made - real).sum(axis=1)))
+        out[genre] = {"variety": float(CANDIDATES[best]),
+                      "real": dict(zip(MEASURES, real.round(3).tolist(), strict=True)),
+                      "generated": dict(zip(MEASURES, made[best].round(3).tolist(), strict=True))}
     return out
 
 
@@ -69,9 +79,11 @@ def main() -> None:
     gen = DrumGenerator.load(args.checkpoint)
     gen.cfg.variety = {}
     examples = collect_examples(load_config(args.config).role("drums").data)
-    print("| genre | variety | drummers' skeleton similarity | generated |\n|---|---|---|---|")
+    print("| genre | variety | " + " | ".join(f"{m}: drummers, generated" for m in MEASURES)
+          + " |\n|---|---|" + "---|" * len(MEASURES))
     for genre, row in calibrate(gen, examples).items():
-        print(f"| {genre} | {row['variety']:.2f} | {row['real']:.3f} | {row['generated']:.3f} |")
+        print(f"| {genre} | {row['variety']:.2f} | " + " | ".join(
+            f"{row['real'][m]:.3f}, {row['generated'][m]:.3f}" for m in MEASURES) + " |")
 
 
 if __name__ == "__main__":

@@ -164,18 +164,21 @@ def evaluate(ctx) -> dict:
         "copy_rates": copy_rates(split_index(examples, originality_pieces), grids),
         "structure": structure_by_genre(grids, clips_a, clips_b),
         "programmed": evaluate_programmed(generators["model"], examples, ctx.seed),
-        "gate_limits": GATE_LIMITS,
+        "gate_limits": GATE_LIMITS, "realism_target": REALISM_TARGET,
         "copy_unit": "4-bar onset grids (hop 1 bar)",
         "notes": NOTES,
     }
 
 
 C2ST_CLASSIFIERS = ("linear", "boosting")
-# What the gate holds drums to beyond the common rules (`training.evaluation.gate`): a producer
-# should not tell a generated groove from a drummer's (both classifiers), should hear the genre, and
-# should get a loop from a programmed genre, with drill never sounding like trap.
-GATE_LIMITS = {"max_c2st_auc": 0.70, "min_genre_ratio": 0.9, "min_loop_repetition": 0.8,
+# What the gate holds drums to beyond the common rules (`training.evaluation.gate`): realism no
+# worse than the checkpoint it replaces (both classifiers: the harder one), the genre heard, a loop
+# from every programmed genre, drill never sounding like trap. The realism target (a C2ST AUC of at
+# most 0.70) is reported beside the result, not gated: a checkpoint nearer to it than the served
+# one should be served.
+GATE_LIMITS = {"no_worse_than_previous": True, "min_genre_ratio": 0.9, "min_loop_repetition": 0.8,
                "min_pair_auc": 0.9}
+REALISM_TARGET = 0.70
 NOTES = ["key, chord-tone and bass-root controls do not apply to drums",
          "the reference is real recordings, so genres learned only from the style rules "
          "(trap, drill, house, techno, lo-fi, drum and bass) are not in it; evaluate them "

@@ -12,6 +12,7 @@ from beatengine.roles.drums.config import DrumModelConfig
 from beatengine.roles.drums.generator import CONFIG_FILE, WEIGHTS_FILE, DrumGenerator
 from beatengine.roles.drums.markov import MarkovDrums
 from beatengine.roles.drums.model import DrumModel, drum_loss
+from beatengine.roles.drums.touch import touches
 from training.config import DrumsRole, Train
 from training.loop import Device, FitResult, state_for_saving
 from training.originality import split_index
@@ -72,12 +73,18 @@ class DrumsSpec(RoleSpec):
                 "markov_val_pattern_nll": round(markov_nll, 4)}
 
     def calibrate(self, model: DrumModel, mcfg: DrumModelConfig, d: RoleData) -> DrumModelConfig:
-        """The per-genre `variety` defaults (`training.roles.drums.calibrate`)."""
+        """The touches of the training takes (`beatengine.roles.drums.touch`), then the per-genre
+        `variety` defaults (`training.roles.drums.calibrate`)."""
+        mcfg.touch = touches(d.material, list(mcfg.genres), np.random.default_rng(0))
         weights = {k: v.numpy() for k, v in state_for_saving(model).items()}
+        mcfg.variety = {}
         table = calibrate.calibrate(DrumGenerator(weights, mcfg), d.material)
         log.info("drums: variety calibrated %s", table)
         mcfg.variety = {g: row["variety"] for g, row in table.items()}
         return mcfg
+
+    def config_from_json(self, text: str) -> DrumModelConfig:
+        return DrumModelConfig.from_json(text)
 
     def index(self, material: list) -> CopyIndex:
         return split_index(material, features.originality_pieces)
