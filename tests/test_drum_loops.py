@@ -106,31 +106,30 @@ def test_kicks_stay_in_a_drummers_velocity_range(client):
         assert kicks and min(kicks) >= 9, (genre, min(kicks))
 
 
-def _hat_steps(client, **fields) -> dict[int, float]:
-    """Position in steps (fractional when swung) of each hat hit, by its straight step."""
+def _hat_steps(client, **fields) -> list[tuple[int, float]]:
+    """(straight step, position in steps when swung) of every hat hit."""
+    fields = {**fields, "exclude": ["hh_roll"]}     # a roll spreads several hits over a step
     v = _part(client, bars=2, fills=0, seed=5, **fields)["variations"][0]
-    straight = {t // TICKS_PER_STEP: t for p, t, _ in _onsets(_part(
-        client, bars=2, fills=0, seed=5, **{**fields, "swing": 0})["variations"][0]) if p in HATS}
-    swung = sorted(t for p, t, _ in _onsets(v) if p in HATS)
-    assert len(swung) == len(straight)
-    return dict(zip(sorted(straight), (t / TICKS_PER_STEP for t in swung), strict=True))
+    straight = sorted(t // TICKS_PER_STEP for p, t, _ in _onsets(_part(
+        client, bars=2, fills=0, seed=5, **{**fields, "swing": 0})["variations"][0]) if p in HATS)
+    swung = sorted(t / TICKS_PER_STEP for p, t, _ in _onsets(v) if p in HATS)
+    # the clip's last 16th cannot move later: every note stays inside the clip
+    return [(s, pos) for s, pos in zip(straight, swung, strict=True) if s < 31]
 
 
 def test_swing_on_the_8th_grid_moves_the_off_beat_8ths(client):
     hats = _hat_steps(client, genre="boom_bap", bpm=90, swing=0.6)    # boom bap swings 8ths
-    off_beat_8ths = [s for s in hats if s % 4 == 2]
-    assert off_beat_8ths, hats
-    for s in off_beat_8ths:
-        assert hats[s] == pytest.approx(s + 0.6, abs=0.01)              # 0.6 of a 16th later
-    for s in (s for s in hats if s % 4 == 0):
-        assert hats[s] == s                                             # downbeats stay
-    moved = sum(hats[s] != s for s in hats)
-    assert moved >= len(off_beat_8ths)
+    assert any(s % 4 == 2 for s, _ in hats), hats
+    for s, pos in hats:
+        if s % 4 == 2:
+            assert pos == pytest.approx(s + 0.6, abs=0.01)              # 0.6 of a 16th later
+        if s % 4 == 0:
+            assert pos == s                                             # downbeats stay
 
 
 def test_swing_grid_16_moves_only_the_odd_16ths(client):
     hats = _hat_steps(client, genre="boom_bap", bpm=90, swing=0.6, swing_grid=16)
-    for s, pos in hats.items():
+    for s, pos in hats:
         assert pos == pytest.approx(s + (0.3 if s % 2 else 0.0), abs=0.01)
 
 

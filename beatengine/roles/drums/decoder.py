@@ -152,7 +152,7 @@ class DrumDecoder:
     def _details(self, h16: np.ndarray, tokens: np.ndarray, rng: np.random.Generator,
                  temperature: float, accents: np.ndarray | None = None) -> DecodeResult:
         vel, off, roll = self.detail_logits(h16, tokens)
-        vel[..., V.KICK, :V.KICK_MIN_VELOCITY_BIN] = NEG_INF   # drummers' kicks are never that soft
+        vel[..., :V.MIN_VELOCITY_BIN] = NEG_INF                # never too soft to be heard
         if accents is not None:
             vel[:, accents, :V.ACCENT_MIN_VELOCITY_BIN] = NEG_INF
         # detail temperature stays near 1: velocity and timing spread is the human feel

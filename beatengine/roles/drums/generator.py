@@ -16,6 +16,7 @@ from beatengine.roles.drums.config import DrumModelConfig
 from beatengine.roles.drums.decoder import DecodeResult, DrumDecoder
 from beatengine.roles.drums.features import onset_window_hashes
 from beatengine.roles.drums.grid import DrumGrid, render, tokens_to_hits
+from beatengine.roles.drums.style_rules import TEMPO_RANGE
 from beatengine.roles.drums.touch import apply_touch
 from beatengine.sampling import NEG_INF, combine, forbid, nudge
 
@@ -78,6 +79,16 @@ class DrumParams:
         if "hh_roll" not in chosen:
             notes[V.HH_ROLL] = notes[V.CLOSED_HH]
         return tuple(notes)
+
+
+def model_tempo(p: DrumParams) -> float:
+    """The tempo the model is conditioned on. A programmed genre's beat is the same pattern at any
+    tempo, and the model learned it from the style rules' tempo range only, so outside that range
+    it is asked for the nearest tempo it knows (house at 150 bpm is house at 128, played faster)."""
+    if p.genre in TEMPO_RANGE:
+        lo, hi = TEMPO_RANGE[p.genre]
+        return float(min(max(p.bpm, lo), hi))
+    return p.bpm
 
 
 @dataclass
@@ -164,7 +175,7 @@ class DrumGenerator:
 
         def draw(n: int) -> DecodeResult:
             plan = loop.plan(p.bars, spb, fills, loop_len, self.variety_of(p), n, rng)
-            return self.decoder.decode(self.genre_index[p.genre], p.bpm, p.density, positions, n,
+            return self.decoder.decode(self.genre_index[p.genre], model_tempo(p), p.density, positions, n,
                                        rng, p.temperature, bias, step_bias=step_bias, plan=plan,
                                        accents=required)
 

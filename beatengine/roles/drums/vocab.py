@@ -54,9 +54,9 @@ NUM_POSITIONS = len(METERS) * MAX_STEPS_PER_BAR * 2 * PHRASE_BARS
 VEL_BINS = 16                           # velocity 1..127 in bins of 8
 OFFSET_BINS = 12                        # microtiming -0.5..+0.5 of a step in bins of 1/12
 ROLL_DIVISIONS = (2, 3)                 # hits per step of a hi-hat roll
-# Kicks softer than this bin (velocity 1-8) are not a drummer's: GMD's kicks have their 2nd
-# percentile at velocity 9-22 per genre.
-KICK_MIN_VELOCITY_BIN = 1
+# Hits softer than this bin (velocity 1-8) are not heard in a mix, and are not a drummer's: GMD's
+# kicks have their 2nd percentile at velocity 9-22 per genre.
+MIN_VELOCITY_BIN = 1
 ACCENT_MIN_VELOCITY_BIN = 7             # an accent (a backbeat, four on the floor): velocity >= 57
 
 
