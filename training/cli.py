@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from beatengine.checkpoints import Registry
+from beatengine.checkpoints import Checkpoint, Registry
 from training.config import DEFAULT_CONFIG, ConfigError, TrainingConfig, load_config
 from training.errors import NoTrainingData
 from training.evaluation.harness import evaluate, evaluate_and_record
@@ -127,22 +127,33 @@ def add_reindex_args(ap: argparse.ArgumentParser, role_default: str | None = Non
     ap.add_argument("--model-dir")
 
 
-def run_reindex(args: argparse.Namespace) -> int:
+def _source(args: argparse.Namespace) -> tuple[TrainingConfig, Registry, Checkpoint | None]:
+    """The config, the registry and the valid checkpoint `--from-version` names (None if none)."""
     config = _config(args)
     registry = Registry(args.model_dir or config.model_dir)
     source = next((c for c in registry.checkpoints(args.role) if c.version == args.from_version
                    and c.valid), None)
+    return config, registry, source
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    config, registry, source = _source(args)
     if source is None:
         return _error(f"no valid {args.role} checkpoint {args.from_version}", 2)
-    if args.command == "calibrate":
-        ckpt = recalibrate(SPECS[args.role], config, registry, source)
-        print(f"{args.role}: wrote {ckpt.version} (config calibrated afresh; evaluate it with "
-              f"python -m training evaluate --role {args.role} --checkpoint {ckpt.path} --record)")
-        return 0
     ckpt = reindex(SPECS[args.role], config, registry, source)
     o = ckpt.manifest["originality"]
     print(f"{args.role}: wrote {ckpt.version} ({o['windows']} windows indexed, held-out copy "
           f"rate {o['held_out_copy_rate']:.4f})")
+    return 0
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    config, registry, source = _source(args)
+    if source is None:
+        return _error(f"no valid {args.role} checkpoint {args.from_version}", 2)
+    ckpt = recalibrate(SPECS[args.role], config, registry, source)
+    print(f"{args.role}: wrote {ckpt.version} (config calibrated afresh; evaluate it with "
+          f"python -m training evaluate --role {args.role} --checkpoint {ckpt.path} --record)")
     return 0
 
 
@@ -159,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = ap.parse_args(argv)
     return guarded(lambda: {
-        "data": run_data, "train": run_train, "reindex": run_reindex, "calibrate": run_reindex,
+        "data": run_data, "train": run_train, "reindex": run_reindex, "calibrate": run_calibrate,
         "evaluate": lambda a: run_evaluate(a, "python -m training " + " ".join(argv)),
     }[args.command](args))
 

@@ -72,14 +72,8 @@ def reindex(spec: RoleSpec, config: TrainingConfig, registry: Registry, source: 
     as the next patch version (manifest: `derived_from`). For a checkpoint made before the index
     existed, or after the index rules change (e.g. how thresholds are calibrated)."""
     index = spec.index(spec.material(config.role(spec.name), root))
-    files = {name: (source.path / name).read_bytes() for name in source.manifest["files"]
-             if name != INDEX_FILE}
-    files[INDEX_FILE] = index.to_bytes()
-    manifest = {k: v for k, v in source.manifest.items()
-                if k not in ("files", "version", "created_at", "role", "promoted", "evaluation")}
-    manifest["derived_from"] = source.version
-    return registry.publish(spec.name, files, {**manifest, "originality": index_summary(index)},
-                            bump="patch")
+    return _republish(spec, registry, source, {INDEX_FILE: index.to_bytes()},
+                      {"originality": index_summary(index)})
 
 
 def recalibrate(spec: RoleSpec, config: TrainingConfig, registry: Registry, source: Checkpoint,
@@ -92,9 +86,16 @@ def recalibrate(spec: RoleSpec, config: TrainingConfig, registry: Registry, sour
     model = spec.build_model(mcfg)
     model.load_state_dict(load_file(str(source.path / spec.weights_file)))
     mcfg = spec.calibrate(model, mcfg, load_role_data(spec, config.role(spec.name), root))
+    return _republish(spec, registry, source, {spec.config_file: mcfg.to_json().encode()},
+                      {"model_config": asdict(mcfg)})
+
+
+def _republish(spec: RoleSpec, registry: Registry, source: Checkpoint, new_files: dict[str, bytes],
+               new_manifest: dict) -> Checkpoint:
+    """`source`'s files and manifest with `new_files` and `new_manifest` in place of theirs, as the
+    next patch version, unevaluated (manifest: `derived_from`)."""
     files = {name: (source.path / name).read_bytes() for name in source.manifest["files"]}
-    files[spec.config_file] = mcfg.to_json().encode()
     manifest = {k: v for k, v in source.manifest.items()
                 if k not in ("files", "version", "created_at", "role", "promoted", "evaluation")}
-    manifest |= {"derived_from": source.version, "model_config": asdict(mcfg)}
-    return registry.publish(spec.name, files, manifest, bump="patch")
+    return registry.publish(spec.name, files | new_files,
+                            manifest | new_manifest | {"derived_from": source.version}, bump="patch")

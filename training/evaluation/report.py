@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from training.evaluation.gate import which_classifier  # noqa: E402
+
 PLOTTED = ("model", "markov", "random")
 SYSTEM_NOTES = {
     "model": "the checkpoint under test",
@@ -112,11 +114,7 @@ def _target(results: dict) -> list[str]:
     met = "met" if model["c2st_auc"] <= target else "**not met**"
     lo, hi = model["c2st_auc_range"]
     return [f"Realism target: C2ST AUC at most {target} (both classifiers): {met}, "
-            f"{model['c2st_auc']:.3f}{_which(model)} (range over seeds {lo:.3f}-{hi:.3f}).", ""]
-
-
-def _which(system: dict) -> str:
-    return f" ({system['c2st_classifier']})" if "c2st_classifier" in system else ""
+            f"{model['c2st_auc']:.3f}{which_classifier(model)} (range over seeds {lo:.3f}-{hi:.3f}).", ""]
 
 
 def _realism(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]) -> list[str]:

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from beatengine.meter import STEPS_PER_BEAT
-from beatengine.roles.drums.vocab import KICK, SNARE
+from beatengine.roles.drums.vocab import KICK, PHRASE_BARS, SNARE
 
 FREE, COPY, KEEP_SKELETON = 0, 1, 2
-PHRASE_BARS = 4   # a phrase is 4 bars: its last bar is the turnaround
 SKELETON_PIECES = (KICK, SNARE)
 
 # Loop length per genre (bars), when the part is long enough: four-on-the-floor genres loop one

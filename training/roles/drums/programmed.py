@@ -29,24 +29,17 @@ def default_parts(gen: DrumGenerator, genre: str, seed: int, clips: int = CLIPS,
                           )[0].grid, bpm) for i in range(clips)]
 
 
-def _means(rows: list[dict[str, float]]) -> dict[str, float | None]:
-    out = {}
-    for k in structure.GENRE_MEASURES:
-        v = np.array([r[k] for r in rows], np.float64)
-        out[k] = float(np.nanmean(v)) if np.isfinite(v).any() else None
-    return out
-
-
 def evaluate_programmed(gen: DrumGenerator, examples: list[DrumExample], seed: int) -> dict:
-    """{"by_genre": {genre: {"model": means, "rules": means}}, "pairs": {"drill/trap": AUC}}."""
+    """{"by_genre": {genre: {"model": cell, "rules": cell}}, "pairs": {"drill/trap": AUC}}, a cell
+    as `structure.genre_table` gives it."""
     parts = {g: default_parts(gen, g, seed) for g in PROGRAMMED_GENRES if g in gen.genre_index}
-    by_genre = {}
-    for g, made in parts.items():
-        rules = [e for e in examples if e.genre == g and e.source == "rules"
-                 and e.split == "validation" and e.grid.meter == "4/4"]
-        by_genre[g] = {"model": _means([structure.measures(grid, bpm) for grid, bpm in made]),
-                       "rules": _means([structure.measures(e.grid, e.bpm) for e in rules]),
-                       "clips": len(made)}
+    rules = [e for e in examples if e.genre in parts and e.source == "rules"
+             and e.split == "validation" and e.grid.meter == "4/4"]
+    table = structure.genre_table({
+        "model": [(g, structure.measures(grid, bpm)) for g, made in parts.items()
+                  for grid, bpm in made],
+        "rules": [(e.genre, structure.measures(e.grid, e.bpm)) for e in rules]})
+    by_genre = {g: table[g] for g in parts}                       # in PROGRAMMED_GENRES' order
     pairs = {}
     for a, b in PAIRS:
         if a in parts and b in parts:
@@ -54,5 +47,5 @@ def evaluate_programmed(gen: DrumGenerator, examples: list[DrumExample], seed: i
             xb = np.array([clip_features(grid, bpm) for grid, bpm in parts[b]])
             pairs[f"{a}/{b}"] = max(measures.c2st_auc(xa, xb, list(range(len(xa))),
                                                       list(range(len(xb))), seed=seed,
-                                                      classifier=c) for c in ("linear", "boosting"))
+                                                      classifier=c) for c in measures.C2ST_CLASSIFIERS)
     return {"measures": list(structure.GENRE_MEASURES), "by_genre": by_genre, "pairs": pairs}
