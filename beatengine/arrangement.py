@@ -22,6 +22,7 @@ from beatengine.roles.chords.progression import Span
 from beatengine.roles.chords.voicing import GENRE_VOICING, voice_progression
 from beatengine.roles.drums import vocab as DV
 from beatengine.roles.drums.generator import DrumGenerator, DrumParams
+from beatengine.roles.drums.kicks import kick_offsets
 from beatengine.roles.lines.generator import LineParams
 from beatengine.roles.melody.generator import MelodyGenerator
 from beatengine.theory import Key
@@ -120,7 +121,7 @@ class Arranger:
             spans = loop(progressions[sec.name], sec.bars * bpb)
             out.spans += [Span(s.start + start, s.end + start, s.chord, s.symbol) for s in spans]
             seed = p.seed + 1000 * i
-            kicks = None
+            kicks = offsets = None
             if "drums" in parts and self.drums is not None:
                 fill_next = i + 1 < len(p.sections)          # every new section is announced
                 d = self.drums.generate(DrumParams(
@@ -131,6 +132,7 @@ class Arranger:
                                                            "high_tom", "crash"]))[0]
                 out.notes["drums"] += _scaled(d.notes, start, sec.energy)
                 kicks = d.grid.hits[:, DV.KICK] if d.grid.hits[:, DV.KICK].any() else None
+                offsets = kick_offsets(d.notes, p.time_signature, sec.bars, sec.bars)
             if "chords" in parts:
                 style = "pad" if sec.energy < 0.45 else GENRE_VOICING.get(p.genre, "block")
                 low, high = REGISTERS["chords"]
@@ -150,6 +152,7 @@ class Arranger:
                     key=p.key, genre=p.genre, bars=sec.bars, spans=spans,
                     time_signature=p.time_signature, density=0.3 + 0.5 * sec.energy, low=low,
                     high=high, kicks=kicks if part == "bass" else None,
+                    kick_offsets=offsets if part == "bass" else None,
                     temperature=p.temperature, seed=seed + (2 if part == "melody" else 1)))[0]
                 if part == "melody":
                     leads[again] = v.notes
@@ -168,7 +171,7 @@ class Arranger:
             per_bar = 2 if sec.energy >= 0.9 and p.time_signature == "4/4" else 1
             v = self.chords.generate(ChordParams(
                 key=p.key, genre=p.genre, bars=bars, time_signature=p.time_signature,
-                chords_per_bar=per_bar, complexity=0.35, temperature=p.temperature,
+                chords_per_bar=per_bar, temperature=p.temperature,
                 seed=p.seed + 7 * i + 1))[0]
             out[sec.name] = v.spans
         return out

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from app.schemas.common import ChordItem, GenerateRequest, NoteOut, RequestModel
 from beatengine.roles import ROLES
@@ -54,8 +54,20 @@ class ChordsRequest(HarmonyRequest):
     chords_per_bar: Literal[1, 2, 3, 4] = Field(1, description="Harmonic rhythm: chords per bar "
                                                 "(must divide the bar: 1, 2 or 4 in 4/4; 1 or 3 "
                                                 "in 3/4 and 6/8).", examples=[2])
-    complexity: float = Field(0.5, ge=0, le=1, description="0 triads, 0.5 up to 6ths and 7ths, "
-                              "1 with 9ths and extensions.", examples=[0.5])
+    complexity: float | None = Field(
+        None, ge=0, le=1, description="0 triads, 0.5 up to 6ths and 7ths, 1 with 9ths and "
+        "extensions. Default: the genre's (trap and drill 0.2, rock and reggae 0.2, pop 0.35, "
+        "house 0.75, lo-fi 0.9, jazz 1; `params` returns it).", examples=[0.5])
+    loop_bars: Literal[1, 2, 4] | None = Field(
+        None, description="The progression is a loop of this many bars, repeated through the "
+        "part; song genres rewrite the last bar of an 8-bar phrase now and then (a cadence). "
+        "Default: the genre's (techno 1; drill, house, boom bap, funk, latin, reggae, afrobeat "
+        "2; others 4).", examples=[4])
+    chromaticism: float | None = Field(
+        None, ge=0, le=1, description="Colour: 0 keeps every chord's tones in the key and mode; "
+        "higher admits borrowed chords, the genre's first (trap and drill the phrygian bII, "
+        "rock bVII, bVI and iv, jazz secondary dominants, lo-fi iv and bVII). Default: 0 for "
+        "every genre.", examples=[0.0])
     voicing: Literal[VOICING_STYLES] | None = Field(  # type: ignore[valid-type]
         None, description=f"Voicing style: {', '.join(VOICING_STYLES)}; default: the genre's.",
         examples=["pad"])
@@ -74,13 +86,13 @@ class ChordsRequest(HarmonyRequest):
                                  "chords take whole beats")
         return value
 
-    @field_validator("chords_per_bar", mode="before")
+    @field_validator("chords_per_bar", "loop_bars", mode="before")
     @classmethod
-    def _json_integer(cls, value: Any) -> Any:
+    def _json_integer(cls, value: Any, info: ValidationInfo) -> Any:
         # A Literal compares by equality, so 2.0 and true would pass as 2 and 1; strict means a
         # JSON integer, as for every other integer field.
-        if type(value) is not int:
-            raise ValueError("chords_per_bar must be a JSON integer: 1, 2, 3 or 4")
+        if value is not None and type(value) is not int:
+            raise ValueError(f"{info.field_name} must be a JSON integer")
         return value
 
 

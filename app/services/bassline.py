@@ -10,16 +10,19 @@ from app.services.lines import build_line
 from app.services.models import ModelBank
 from beatengine.errors import UnsupportedRequest
 from beatengine.midi_io import Note
-from beatengine.roles.drums.kicks import clip_bars, kick_steps
+from beatengine.roles.drums.kicks import clip_bars, kick_offsets, kick_steps
 from eventlog.store import EventStore
 
 
 def build_bassline(req: BasslineRequest, models: ModelBank, store: EventStore, seed: int) -> Built:
-    return build_line("bassline", req, models, seed, kicks_of(req, store, models))
+    kicks = kicks_of(req, store, models)
+    return build_line("bassline", req, models, seed, *(kicks or (None, None)))
 
 
-def kicks_of(req: BasslineRequest, store: EventStore, models: ModelBank) -> np.ndarray | None:
-    """(T,) bool: the 16th steps where the given drum part has a kick (None: no drum part)."""
+def kicks_of(req: BasslineRequest, store: EventStore, models: ModelBank
+             ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(T,) bool: the 16th steps where the given drum part has a kick, and (T,) how far each kick
+    sounds off its step, in beats (None: no drum part)."""
     if req.drums is None:
         return None
     if isinstance(req.drums, DrumsRef):
@@ -31,7 +34,7 @@ def kicks_of(req: BasslineRequest, store: EventStore, models: ModelBank) -> np.n
     kicks = kick_steps(notes, req.time_signature, req.bars, bars)
     if not kicks.any():
         raise UnsupportedRequest("the given drum part has no kicks (notes 35 or 36) in these bars")
-    return kicks
+    return kicks, kick_offsets(notes, req.time_signature, req.bars, bars)
 
 
 def drums_of_generation(ref: DrumsRef, user_id: str, store: EventStore, models: ModelBank,

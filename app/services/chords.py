@@ -18,7 +18,8 @@ def chord_params(req: ChordsRequest, key: Key, seed: int, variations: int | None
                        chords_per_bar=req.chords_per_bar, complexity=req.complexity,
                        voicing=req.voicing or GENRE_VOICING.get(req.genre, "block"),
                        locked=chord_items(req.chords), temperature=req.temperature, seed=seed,
-                       variations=variations or req.variations)
+                       variations=variations or req.variations, loop_bars=req.loop_bars,
+                       chromaticism=req.chromaticism)
 
 
 def build_chords(req: ChordsRequest, models: ModelBank, seed: int) -> Built:
@@ -36,7 +37,8 @@ def build_chords(req: ChordsRequest, models: ModelBank, seed: int) -> Built:
                            # every voiced note is a tone of its chord; borrowed chords leave the key
                            "adherence": {"in_key": round(in_key, 4), "strong_beat_chord_tones": 1.0}})
     params = {**common_params(req, key, key_source, seed), "chords_per_bar": p.chords_per_bar,
-              "complexity": p.complexity, "voicing": p.voicing,
+              "complexity": p.complexity, "loop_bars": p.loop_bars,
+              "chromaticism": p.chromaticism, "voicing": p.voicing,
               "locked": [c if c is None or isinstance(c, str) else c.model_dump()
                          for c in req.chords or []]}
     return Built(params, variations)

@@ -43,7 +43,7 @@ def register_of(role: str, req: LineRequest) -> tuple[int, int]:
 
 
 def build_line(role: str, req: LineRequest, models: ModelBank, seed: int,
-               kicks: np.ndarray | None = None) -> Built:
+               kicks: np.ndarray | None = None, kick_offsets: np.ndarray | None = None) -> Built:
     """A bassline or a melody over the request's chords (or a progression made for it)."""
     bpb = beats_per_bar(req.time_signature)
     key, key_source = resolve_key(req, bpb)
@@ -51,7 +51,8 @@ def build_line(role: str, req: LineRequest, models: ModelBank, seed: int,
     low, high = register_of(role, req)
     p = LineParams(key=key, genre=req.genre, bars=req.bars, spans=spans,
                    time_signature=req.time_signature, density=req.density, low=low, high=high,
-                   chromaticism=req.chromaticism, kicks=kicks, temperature=req.temperature,
+                   chromaticism=req.chromaticism, kicks=kicks, kick_offsets=kick_offsets,
+                   temperature=req.temperature,
                    seed=seed, variations=req.variations, humanize=req.humanize)
     part = ROLES[role].part
     variations = []

@@ -35,6 +35,10 @@ class SeqModelConfig:
     trained_genres: list[str] = field(default_factory=list)
     # per genre, note-density quantiles of the training data (what `density` means)
     density_quantiles: dict[str, list[float]] = field(default_factory=dict)
+    # per genre, logit offsets that bring the decoded rhythm to the training lines'
+    # (`training.roles.lines.calibrate`): "steps", (16, 3) of rest, hold and onset per 16th of a
+    # 4/4 bar; "hold_by_age", (4,) of holding a note on by its age in 16ths (its length)
+    rhythm_calibration: dict[str, dict[str, list]] = field(default_factory=dict)
 
     @classmethod
     def for_spec(cls, role: str, spec: SeqSpec, **model) -> "SeqModelConfig":

@@ -113,6 +113,14 @@ class SeqCheckpoint:
     def load(cls, path: Path):
         return cls(path)
 
+    @classmethod
+    def from_weights(cls, weights: dict[str, np.ndarray], cfg: SeqModelConfig):
+        """A generator of weights in memory (training calibrates one before it is published)."""
+        self = cls.__new__(cls)
+        self.decoder, self.cfg, self.copy_index = SeqDecoder(weights, cfg), cfg, None
+        cfg.check_compatible(cls.spec)
+        return self
+
     @property
     def copy_threshold(self) -> float:
         """The copy share above which a part is drawn again (1.0: no index, nothing is)."""

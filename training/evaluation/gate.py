@@ -4,17 +4,23 @@ more than held-out real music does (plus the margin)."""
 
 import numpy as np
 
+from training.evaluation.checks import failures
+
 REQUIRED_EXACT = ("bars", "tempo", "time_signature")   # share of clips that must be exactly right
 MIN_DENSITY_RANK_CORR = 0.5
 MIN_GENRE_RATIO = 0.8          # generated genre recognition / real genre recognition
 MIN_KEY_RATIO = 0.8            # generated key accuracy / real clips' (the ceiling)
 MAX_COPY_MARGIN = 0.05         # copy rate over held-out real music's
+# as served, the masks hold both the model and Markov at the ceiling of a following measure (the
+# bass strikes the root on every downbeat): a gap under one note in 200 there is noise, while
+# without masks the model must beat Markov outright
+SERVED_FOLLOWING_TOLERANCE = 0.005
 
 
 def gate(results: dict) -> tuple[bool, list[str]]:
     """(passed, why not: one sentence per failure)."""
     why = [*_realism(results), *_controls(results), *_chord_following(results), *_originality(results),
-           *_role_limits(results)]
+           *_role_limits(results), *failures(results.get("checks", []))]
     return not why, why
 
 
@@ -76,7 +82,7 @@ def _controls(results: dict) -> list[str]:
 def _chord_following(results: dict) -> list[str]:
     follow, why = results.get("chord_following") or {}, []
     for measure, value in follow.get("model", {}).items():   # as served: masks on
-        if value < follow["markov"][measure]:
+        if value < follow["markov"][measure] - SERVED_FOLLOWING_TOLERANCE:
             why.append(f"chord following: {measure} {value:.3f} below Markov's "
                        f"{follow['markov'][measure]:.3f}")
     for measure, value in follow.get("model_unconstrained", {}).items():   # what each learned

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from training.evaluation.checks import limits  # noqa: E402
 from training.evaluation.gate import which_classifier  # noqa: E402
 
 PLOTTED = ("model", "markov", "random")
@@ -83,6 +84,7 @@ def write_report(results: dict, real: np.ndarray, systems: dict[str, np.ndarray]
         plot_features(real, systems, results["feature_names"], len(results["scalar_features"]),
                       out_dir / f"{role}-features.png")
     lines = [*_head(results), *_realism(results, real, systems), *_structure(results), *_programmed(results),
+             *_harmony_structure(results), *_checks(results),
              *_controls(results),
              *_chord_following(results), *_originality(results), *_reading(results)]
     (out_dir / f"{role}.md").write_text("\n".join(lines) + "\n")
@@ -193,6 +195,48 @@ def _programmed(results: dict) -> list[str]:
     lines += ["", "Genres told apart (cross-validated AUC of the better of a logistic regression "
               "and boosted trees on the clip features; 0.5 = the same genre):", ""]
     lines += [f"- {pair}: {auc:.3f}" for pair, auc in pr["pairs"].items()]
+    return lines
+
+
+def _harmony_structure(results: dict) -> list[str]:
+    """Per genre, the role's structure measures at the service defaults (chords, bassline,
+    melody: 8 bars; lines over Am F C G)."""
+    hs = results.get("harmony_structure")
+    if not hs:
+        return []
+    table = hs["by_genre"]
+    cols = list(next(iter(table.values())))
+    lines = ["", "## Structure per genre at the service defaults (8 bars; lines over Am F C G; "
+             "20 seeds)", "", "| genre | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    lines += [f"| {g} | " + " | ".join(_fmt(row[c], ".3f") for c in cols) + " |"
+              for g, row in table.items()]
+    if "in_key_grid" in hs:
+        grid = hs["in_key_grid"]
+        lines += ["", f"In key over {grid['requests']} requests (every genre x 5 modes x 3 "
+                  f"complexities x 2 seeds): mean {grid['mean']:.3f}, worst {grid['worst']:.3f}. "
+                  f"Trap and lo-fi identical for the same key and seed: {hs['trap_lofi_same']:.0%}."]
+    if "distinctness" in hs:
+        d = hs["distinctness"]
+        lines += ["", f"Genres told apart (pairwise AUC, the better of a logistic regression and "
+                  f"boosted trees on onset profile, density, durations, intervals and range): mean "
+                  f"{d['mean']:.3f}; hardest pairs: "
+                  + ", ".join(f"{a}/{b} {v:.2f}" for a, b, v in d["hardest"]) + "."]
+    for name in ("chord_tones", "odd_16ths"):
+        if name in hs:
+            lines += ["", f"{name.replace('_', ' ')} under the real clips' chords: real "
+                      f"{hs[name]['real']:.3f}, model {hs[name]['model']:.3f}."]
+    return lines
+
+
+def _checks(results: dict) -> list[str]:
+    """The role's structure checks, each with its limit (the gate applies them)."""
+    checks = results.get("checks")
+    if not checks:
+        return []
+    lines = ["", "## Structure checks (the gate applies them)", "", "| check | value | limit | |",
+             "|---|---|---|---|"]
+    lines += [f"| {c['measure']} | {c['value']:.3f} | {limits(c)} | "
+              f"{'met' if c['passed'] else '**not met**'} |" for c in checks]
     return lines
 
 

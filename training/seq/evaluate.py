@@ -87,6 +87,9 @@ class EvaluationHooks(Protocol):
 
     def copy_hashes(self, notes: list[Note], spans: list[Span], key: Key) -> np.ndarray: ...
 
+    def structure(self, gen, made: dict[str, list[Part]]) -> dict | None:
+        """The role's structure measures and checks at the service defaults (None: none)."""
+
     def index(self, songs: list[DataSong]) -> CopyIndex:
         """The originality index of the songs' training split."""
 
@@ -267,8 +270,11 @@ def evaluate(ctx, role: EvaluationHooks) -> dict:
                     control, np.array(role.control_measure(feats[name], names))),
                 "key": key_accuracy(name), "genre_recognition": float("nan")}
 
+    structure = role.structure(systems.gens["model"], made)
     return {
         "feature_names": names, "scalar_features": role.scalar_features(), "features": feats,
+        "c2st_classifiers": tuple(measures.C2ST_CLASSIFIERS),
+        **({"harmony_structure": structure, "checks": structure["checks"]} if structure else {}),
         "groups": {**{k: [c.origin for c in clips_a] for k in made}, "real_b": [c.origin for c in clips_b]},
         "conditions": {"genres": sorted({c.genre for c in clips_a})},
         "controls": {name: controls(name) for name in systems.gens},

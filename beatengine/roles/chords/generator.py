@@ -11,13 +11,15 @@ from beatengine.midi_io import Note
 from beatengine.originality import MAX_RESAMPLES, Originality, resample_copies, window_hashes
 from beatengine.roles.chords import vocab as CV
 from beatengine.roles.chords.progression import Span, parse_items, timeline
+from beatengine.roles.chords.styles import colour_tokens, lean_bias, style_of
 from beatengine.roles.chords.voicing import voice_progression
 from beatengine.sampling import NEG_INF
 from beatengine.seq.decoder import Conditions, SeqCheckpoint
 from beatengine.theory import MODES, Key
 
 COPY_WINDOW = 8          # the originality index holds 8-chord windows
-DIATONIC_LEAN = np.float32(0.3)
+PHRASE_BARS = 8          # a phrase's last bar is where song genres vary the cadence
+MAX_ROWS = 16            # rows of a loop plan: variations, and the redraws of copies
 # per mode, which tokens' tones all lie in its scale
 DIATONIC = {mode: np.array([CV.token_pcs(t) <= set(Key(0, mode).scale) for t in range(CV.VOCAB_SIZE)])
             for mode in MODES}
@@ -31,12 +33,20 @@ class ChordParams:
     bars: int
     time_signature: str = "4/4"
     chords_per_bar: int = 1
-    complexity: float = 0.5            # 0 triads, 0.5 up to 7ths, 1 ninths and extensions
+    complexity: float | None = None    # 0 triads, 0.5 up to 7ths, 1 ninths; None: the genre's
     voicing: str = "block"
     locked: list = field(default_factory=list)  # request items: symbol, (symbol, beats) or None
     temperature: float = 1.0
     seed: int = 0
     variations: int = 1
+    loop_bars: int | None = None       # the progression's loop; None: the genre's
+    chromaticism: float | None = None  # 0 every chord in the key; None: the genre's colour
+
+    def __post_init__(self) -> None:
+        style = style_of(self.genre)
+        self.complexity = style.complexity if self.complexity is None else self.complexity
+        self.loop_bars = style.loop_bars if self.loop_bars is None else self.loop_bars
+        self.chromaticism = style.chromaticism if self.chromaticism is None else self.chromaticism
 
     @property
     def beats_per_bar(self) -> int:
@@ -88,19 +98,49 @@ class ChordGenerator(SeqCheckpoint):
 
     def static_bias(self, p: ChordParams) -> np.ndarray:
         """Complexity: classes above its level are forbidden, and past 2/3 the richest allowed
-        classes are favoured (the data has few 9ths); no N.C.; a lean towards chords of the
-        scale (borrowed chords stay possible: real progressions have about 17% of them)."""
+        classes are favoured (the data has few 9ths); no N.C.; the genre's leans and the mode's
+        characteristic chord. The key holds: a chord with a tone outside the mode's scale is
+        forbidden at chromaticism 0; above it the genre's colour chords come first and other
+        borrowed chords cost more."""
         level = CV.TOKEN_LEVEL
         lean = np.float32(2.0 * max(0.0, p.complexity - 2 / 3))
         bias = np.where(level > p.max_level(), NEG_INF, lean * level).astype(np.float32)
+        style = style_of(p.genre)
+        bias += lean_bias(style, p.key.mode)
+        borrowed = ~DIATONIC[p.key.mode]
+        if p.chromaticism <= 0:
+            bias[borrowed] = NEG_INF
+        else:
+            colour = colour_tokens(style, p.key.mode) & borrowed
+            bias[borrowed & ~colour] += np.float32(np.log(p.chromaticism))    # 1: the model's habit
+            bias[colour] += np.float32(np.log(p.chromaticism) + 1.0)
         bias[CV.NO_CHORD] = NEG_INF
-        bias[~DIATONIC[p.key.mode]] -= DIATONIC_LEAN
         return bias
 
-    def prepare(self, p: ChordParams) -> tuple[Conditions, np.ndarray, object, list]:
-        """Conditions, the static bias, the harmonic-rhythm hook and the locked spans."""
+    @staticmethod
+    def loop_plan(p: ChordParams, rng: np.random.Generator) -> np.ndarray:
+        """(MAX_ROWS, bars) bool: the bars written afresh; every other bar past the loop copies
+        the bar `loop_bars` before it. Each later line (`loop_bars` bars) repeats the one before
+        with the genre's `line_repeat`, else is new; a repeated line's last bar at a phrase end
+        is rewritten with the genre's `cadence`."""
+        style = style_of(p.genre)
+        bars = np.arange(p.bars)
+        line = bars // p.loop_bars
+        new_line = rng.random((MAX_ROWS, int(line.max()) + 1)) >= style.line_repeat
+        fresh = (line == 0) | new_line[:, line]
+        phrase_end = (bars % PHRASE_BARS == PHRASE_BARS - 1) & (line > 0)
+        return fresh | (phrase_end & (rng.random((MAX_ROWS, p.bars)) < style.cadence))
+
+    def prepare(self, p: ChordParams, rng: np.random.Generator
+                ) -> tuple[Conditions, np.ndarray, object, list]:
+        """Conditions, the static bias, the loop and harmonic-rhythm hook and the locked spans."""
         bpb, slot = p.beats_per_bar, p.slot_beats
         n = p.bars * bpb
+        loop = p.loop_bars * bpb
+        fresh = self.loop_plan(p, rng)
+        style = style_of(p.genre)
+        moving_on = -style.moving_on
+        last_slot = loop - slot
         locked = timeline(parse_items(p.locked, bpb), n, loop=False) if p.locked else []
         forced = np.full(n, -1)
         for start, end, chord, _ in locked:
@@ -108,25 +148,46 @@ class ChordGenerator(SeqCheckpoint):
                 forced[int(start):int(np.ceil(end))] = CV.chord_token(chord, p.key)
 
         def hook(t: int, tokens: np.ndarray) -> np.ndarray | None:
+            if t == 0 and forced[t] < 0:
+                return None
             bias = np.zeros((len(tokens), CV.VOCAB_SIZE), np.float32)
             rows = np.arange(len(tokens))
             if forced[t] >= 0:
                 bias[:, forced[t]] = FORCE
-            elif t and t % slot:                   # inside a slot: the chord goes on
-                bias[rows, tokens[:, -1]] = FORCE
-            elif t and t % bpb:                    # a new slot inside the bar: a new chord
-                bias[rows, tokens[:, -1]] = NEG_INF
-            elif t:                                # a new bar: moving on is more usual
-                bias[rows, tokens[:, -1]] = -1.0
-            else:
-                return None
+                return bias
+            prev = tokens[:, -1]
+            if t % slot:                           # inside a slot: the chord goes on
+                bias[rows, prev] = FORCE
+            elif t % bpb:                          # a new slot inside the bar: a new chord
+                bias[rows, prev] = NEG_INF
+            else:                                  # a new bar: moving on is more usual
+                bias[rows, prev] += moving_on
+            if t == last_slot and not p.locked:
+                bias += self.loop_closing(tokens, prev, style.min_chords)
+            copy = ~fresh[:len(tokens), t // bpb]                             # (B,)
+            if copy.any():                         # the loop repeats
+                bias[copy] = 0
+                bias[rows[copy], tokens[copy, t - loop]] = FORCE
             return bias
 
         return self.conditions(p), self.static_bias(p), hook, locked
 
+    @staticmethod
+    def loop_closing(tokens: np.ndarray, prev: np.ndarray, min_chords: int) -> np.ndarray:
+        """(B, V) bias on the loop's last slot: a loop that has not yet sounded the tonic chord
+        ends on it (a loop that never does plays in another key), and one that has held a
+        single chord moves (unless the genre vamps on one)."""
+        bias = np.zeros((len(tokens), CV.VOCAB_SIZE), np.float32)
+        no_tonic = ~CV.TONIC[tokens].any(axis=1)                              # (B,)
+        bias[np.ix_(no_tonic, ~CV.TONIC)] = NEG_INF
+        if min_chords > 1:
+            single = (tokens == prev[:, None]).all(axis=1)
+            bias[np.nonzero(single)[0], prev[single]] = NEG_INF
+        return bias
+
     def generate(self, p: ChordParams) -> list[ChordVariation]:
-        cond, bias, hook, locked = self.prepare(p)
         rng = np.random.default_rng(p.seed)
+        cond, bias, hook, locked = self.prepare(p, rng)
 
         def draw(k: int) -> list[np.ndarray]:
             return list(self.decoder.decode(cond, k, rng, p.temperature, bias=bias, hook=hook)[0])

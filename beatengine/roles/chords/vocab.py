@@ -63,6 +63,10 @@ def position(meter: str, bar: int, beat: int) -> int:
 TOKEN_LEVEL = np.array([0] + [int(LEVEL[c]) for _ in range(12) for c in range(NUM_CLASSES)])
 
 
+# per token: whether it is a chord on the tonic
+TONIC = np.array([False] + [degree == 0 for degree in range(12) for _ in range(NUM_CLASSES)])
+
+
 def token_pcs(tok: int) -> frozenset[int]:
     """Pitch classes of a token relative to the tonic (empty for NO_CHORD)."""
     chord = token_chord(tok, Key(0, "major"))

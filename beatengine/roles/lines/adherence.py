@@ -27,7 +27,9 @@ def adherence(notes: list[Note], key: Key, steps: list, strong: np.ndarray) -> d
 
 
 def downbeat_root_share(notes: list[Note], spans: list[Span], bars: int, spb: int) -> float:
-    """Share of bar starts and chord starts where a bass note starts on the chord's bass note."""
+    """Share of bar starts and chord starts whose first bass note is the chord's bass note: the
+    note on that step, or where the line leaves it empty (a one drop, an off-beat house bass) the
+    first one after it, before the next start."""
     starts: dict[int, int] = {}
     for n in sorted(notes, key=lambda n: -n.pitch):   # the lowest note starting there counts
         starts[round(n.start * STEPS_PER_BEAT)] = n.pitch % 12
@@ -38,5 +40,10 @@ def downbeat_root_share(notes: list[Note], spans: list[Span], bars: int, spb: in
             b = bar * spb
             if s.start * STEPS_PER_BEAT <= b < s.end * STEPS_PER_BEAT:
                 targets[b] = s.chord.bass_pc
-    hits = sum(starts.get(t) == pc for t, pc in targets.items())
+    order = sorted(targets) + [bars * spb]
+    onsets = sorted(starts)
+    hits = 0
+    for t, end in zip(order, order[1:], strict=False):
+        first = next((o for o in onsets if t <= o < end), None)
+        hits += first is not None and starts[first] == targets[t]
     return hits / len(targets) if targets else 1.0

@@ -42,6 +42,7 @@ class LineParams:
     high: int = 55
     chromaticism: float = 0.0
     kicks: np.ndarray | None = None     # (T,) bool per 16th: the drum part's kicks (bass)
+    kick_offsets: np.ndarray | None = None  # (T,) beats each kick sounds off its step (bass)
     temperature: float = 1.0
     seed: int = 0
     variations: int = 1
@@ -89,6 +90,10 @@ class LineGenerator(SeqCheckpoint):
         """(T,) the reference pitch of the vocabulary's tokens at every step."""
         raise NotImplementedError
 
+    def chord_tone_strength(self, p: LineParams) -> float:
+        """The lean towards chord tones on strong beats for this request."""
+        return self.chord_tone_lean
+
     def features(self, steps: list, p: LineParams) -> np.ndarray:
         """(T, F) what the line must follow, per step."""
         raise NotImplementedError
@@ -97,9 +102,14 @@ class LineGenerator(SeqCheckpoint):
                        spb: int) -> None:
         """Add the role's own masks to the (T, V) bias (after the shared ones)."""
 
-    def structure_hook(self, n_steps: int, spb: int) -> Hook:
-        """The hook that shapes the line as it is sampled (no bar left empty, motifs, ...)."""
+    def structure_hook(self, p: LineParams, pitches: np.ndarray, steps: list, spb: int) -> Hook:
+        """The hook that shapes the line as it is sampled (no bar left empty, motifs, ...);
+        `pitches` (T, V) is each token's pitch at each step, `steps` the chord at each step."""
         return masks.onset_per_bar_hook(spb, self.vocab.size)
+
+    def swing(self, p: LineParams) -> float:
+        """How late off-beat 8ths sound, as a share of an 8th (0 straight, 1/3 a triplet)."""
+        return 0.0
 
     def glides(self, p: LineParams) -> bool:
         """Whether a note running straight into the next overlaps it (an 808 slide)."""
@@ -131,7 +141,7 @@ class LineGenerator(SeqCheckpoint):
         bias = masks.register_mask(pitches, p.low, p.high)
         if p.constrained:
             bias += (masks.scale_mask(pitches, p.key, steps, strong, p.chromaticism)
-                     + masks.chord_tone_nudge(pitches, steps, strong, self.chord_tone_lean))
+                     + masks.chord_tone_nudge(pitches, steps, strong, self.chord_tone_strength(p)))
         bias[0, LV.HOLD] = masks.NEG_INF
         if p.constrained:
             self.add_role_masks(bias, pitches, steps, p, spb)
@@ -139,7 +149,7 @@ class LineGenerator(SeqCheckpoint):
                           np.array([p.density], np.float32), LV.positions(p.time_signature, p.bars),
                           self.features(steps, p))
         return Prepared(cond, masks.density_nudge(self.vocab.size, p.density, 1.0), bias,
-                        self.structure_hook(T, spb), refs, steps, strong)
+                        self.structure_hook(p, pitches, steps, spb), refs, steps, strong)
 
     def generate(self, p: LineParams) -> list[LineVariation]:
         pr = self.prepare(p)
@@ -174,9 +184,12 @@ class LineGenerator(SeqCheckpoint):
         808 slides: a note running straight into the next overlaps it by a 32nd."""
         end = p.bars * steps_per_bar(p.time_signature) / STEPS_PER_BEAT
         glide = self.glides(p)
+        late = self.swing(p) * 0.5 if p.time_signature == "4/4" else 0.0   # beats
         notes = []
         for i, (start, length, pitch) in enumerate(line):
             s, d = start / STEPS_PER_BEAT, length / STEPS_PER_BEAT
+            if late and start % 4 == 2:   # a swung off-beat 8th: later, ending where it did
+                s, d = s + late, max(d - late, 1 / STEPS_PER_BEAT)
             accent = 100 if start % 4 == 0 else 84
             vel = int(np.clip(accent + rng.normal(0, 12 * p.humanize), 1, 127))
             legato = i + 1 < len(line) and line[i + 1][0] == start + length

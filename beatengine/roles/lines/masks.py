@@ -3,9 +3,11 @@
 Each mask is one small function; a generator adds up the ones it needs:
 - `register_mask`: notes outside [low, high] are forbidden;
 - `scale_mask`: a note outside the key's scale is forbidden unless the chord sounding contains it;
-  with `chromaticism` > 0 such notes are allowed on weak 16ths as passing tones, at a cost;
+  with `chromaticism` > 0 such notes are allowed on weak 16ths as passing and neighbour tones;
 - `chord_tone_nudge`: on strong beats chord tones are favoured;
-- `bass_root_mask`: where a bar or a chord starts, the bass strikes the chord's bass note;
+- `bass_root_mask`: where a bar or a chord starts, the bass strikes the chord's bass note (or,
+  in a genre that leaves that step empty, rests: `first_note_root_hook` then makes its first note
+  the chord's bass note);
 - `density_nudge`: more or fewer note onsets than the model's habit.
 """
 
@@ -42,7 +44,7 @@ def scale_mask(pitches: np.ndarray, key: Key, steps: list[Chord | None], strong:
     out = np.where(allowed, np.float32(0), NEG_INF).astype(np.float32)
     if chromaticism > 0:
         passing = ~allowed & ~strong[:, None]
-        out[passing] = np.float32(np.log(chromaticism) - 1.0)
+        out[passing] = np.float32(np.log(chromaticism) + 0.5)
     return out
 
 
@@ -55,15 +57,46 @@ def chord_tone_nudge(pitches: np.ndarray, steps: list[Chord | None], strong: np.
     return out
 
 
-def bass_root_mask(pitches: np.ndarray, steps: list[Chord | None], spb: int) -> np.ndarray:
+def bass_root_mask(pitches: np.ndarray, steps: list[Chord | None], spb: int,
+                   rest_ok: bool = False) -> np.ndarray:
     """Where a bar or a chord starts, only the chord's bass note (root, or the slash bass) in any
-    octave may sound: the line lands on it at every downbeat and every change."""
+    octave may sound: the line lands on it at every downbeat and every change. With `rest_ok`
+    (a one drop, an off-beat house bass) the line may also leave that step empty."""
     out = np.zeros(pitches.shape, np.float32)
     for t, c in enumerate(steps):
         if c is None or not (t % spb == 0 or t == 0 or steps[t - 1] != c):
             continue
-        out[t, ~((pitches[t] >= 0) & (pitches[t] % 12 == c.bass_pc))] = NEG_INF
+        allowed = (pitches[t] >= 0) & (pitches[t] % 12 == c.bass_pc)
+        if rest_ok:
+            allowed[REST] = True
+        out[t, ~allowed] = NEG_INF
     return out
+
+
+def first_note_root_hook(pitches: np.ndarray, steps: list[Chord | None], spb: int):
+    """For a line that may leave a bar's or chord's first step empty: its first note after that
+    start is still the chord's bass note (in any octave)."""
+    T = len(steps)
+    seg_start = np.zeros(T, int)
+    for t in range(1, T):
+        new = t % spb == 0 or steps[t] != steps[t - 1]
+        seg_start[t] = t if new else seg_start[t - 1]
+    wrong = np.zeros(pitches.shape, bool)
+    for t, c in enumerate(steps):
+        if c is not None:
+            wrong[t] = (pitches[t] >= 0) & (pitches[t] % 12 != c.bass_pc)
+
+    def hook(t: int, tokens: np.ndarray) -> np.ndarray | None:
+        a = seg_start[t]
+        if a == t or not wrong[t].any():
+            return None
+        first = ~(tokens[:, a:t] >= 2).any(axis=1)                             # (B,)
+        if not first.any():
+            return None
+        bias = np.zeros((len(tokens), pitches.shape[1]), np.float32)
+        bias[np.ix_(first, wrong[t])] = NEG_INF
+        return bias
+    return hook
 
 
 def density_nudge(size: int, density: float, strength: float = 2.0) -> np.ndarray:

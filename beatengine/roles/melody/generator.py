@@ -1,12 +1,15 @@
 """Melodies: a line over the key and the chords, planned in 2-bar units so phrases repeat and vary
 the way songs do (a motif, a varied answer with the same rhythm and new pitches, the motif again, a
-new close; later phrases bring the motif back)."""
+new close; later phrases bring the motif back). Loop genres (trap, house, lo-fi, ...) repeat a
+1-, 2- or 4-bar melodic loop instead and vary it at the end of each 8-bar phrase; each genre's
+rhythm and swing come from `beatengine.roles.melody.styles`."""
 
 import numpy as np
 
-from beatengine.roles.lines import masks
+from beatengine.roles.lines import masks, rhythm
 from beatengine.roles.lines.generator import LineGenerator, LineParams
 from beatengine.roles.melody import vocab as melody_vocab
+from beatengine.roles.melody.styles import rhythm_bias, style_of
 from beatengine.seq.decoder import Hook
 
 
@@ -24,6 +27,16 @@ def motif_plan(n_units: int) -> list[tuple[str, int]]:
             plan.append(("repeat", i - 2))
         else:
             plan.append(("new", -1) if i < 4 else ("vary", 3))
+    return plan
+
+
+def loop_plan(n_units: int, units_per_phrase: int) -> list[tuple[str, int]]:
+    """Per loop unit: the first is new, the rest repeat it, and the last of each phrase varies
+    it (same rhythm, new pitches) when the phrase has more than two units."""
+    plan = []
+    for i in range(n_units):
+        last = i % units_per_phrase == units_per_phrase - 1 and units_per_phrase > 2
+        plan.append(("new", -1) if i == 0 else ("vary", 0) if last else ("repeat", 0))
     return plan
 
 
@@ -46,13 +59,16 @@ def motif_hook(plan: list[tuple[str, int]], unit: int, vocab_size: int):
     return hook
 
 
+PHRASE_BARS = 8
+
+
 class MelodyGenerator(LineGenerator):
     vocab = melody_vocab.VOCAB
     spec = melody_vocab.SPEC
     register = melody_vocab.REGISTER
     # a melody that only ever lands on chord tones is stiff (real POP909 lines do on about 72% of
-    # strong beats)
-    chord_tone_lean = 0.8
+    # strong beats, and 65% of all their notes are chord tones)
+    chord_tone_lean = 0.1
 
     def references(self, steps: list, p: LineParams) -> np.ndarray:
         return np.full(len(steps), melody_vocab.reference(p.key))
@@ -60,7 +76,31 @@ class MelodyGenerator(LineGenerator):
     def features(self, steps: list, p: LineParams) -> np.ndarray:
         return melody_vocab.features(steps, p.key)
 
-    def structure_hook(self, n_steps: int, spb: int) -> Hook:
-        unit = 2 * spb
-        return masks.combine_hooks(motif_hook(motif_plan(-(-n_steps // unit)), unit, self.vocab.size),
-                                   masks.onset_per_bar_hook(spb, self.vocab.size))
+    def add_role_masks(self, bias: np.ndarray, pitches: np.ndarray, steps: list, p: LineParams,
+                       spb: int) -> None:
+        bias += rhythm_bias(style_of(p.genre), p.time_signature, len(steps), self.vocab.size,
+                            self.calibrated_rhythm(p.genre))
+
+    def calibrated_rhythm(self, genre: str) -> dict | None:
+        """The checkpoint's rhythm calibration for `genre` (genres without their own melodies
+        take pop's, the only one the data has)."""
+        cal = self.cfg.rhythm_calibration
+        return cal.get(genre) or cal.get("pop") or None
+
+    def structure_hook(self, p: LineParams, pitches: np.ndarray, steps: list, spb: int) -> Hook:
+        n_steps = len(pitches)
+        loop_bars = style_of(p.genre).loop_bars
+        if loop_bars:
+            unit = loop_bars * spb
+            plan = loop_plan(-(-n_steps // unit), max(1, PHRASE_BARS // loop_bars))
+        else:
+            unit = 2 * spb
+            plan = motif_plan(-(-n_steps // unit))
+        cal = self.calibrated_rhythm(p.genre) if p.constrained else None
+        return masks.combine_hooks(motif_hook(plan, unit, self.vocab.size),
+                                   masks.onset_per_bar_hook(spb, self.vocab.size),
+                                   rhythm.age_hold_hook(cal["hold_by_age"], self.vocab.size)
+                                   if cal and style_of(p.genre).onsets is None else None)
+
+    def swing(self, p: LineParams) -> float:
+        return style_of(p.genre).swing

@@ -7,6 +7,7 @@ from beatengine.roles.bassline import vocab as BV
 from beatengine.theory import Key
 from training.config import HarmonyData
 from training.roles.bassline.data import rule_bass_examples
+from training.roles.bassline.structure import evaluate_structure
 from training.roles.lines.spec import LineSpec
 from training.seq.arrays import SeqExample
 from training.sources.song import Song
@@ -25,6 +26,9 @@ class BasslineSpec(LineSpec):
 
     def features(self, steps: list, key: Key, kicks: np.ndarray | None) -> np.ndarray:
         return BV.features(steps, key, kicks)
+
+    def structure(self, gen, made: dict) -> dict:
+        return evaluate_structure(gen)
 
     def extra_examples(self, songs: list[Song], cfg: HarmonyData, rng: np.random.Generator
                        ) -> list[SeqExample]:

@@ -13,6 +13,7 @@ from beatengine.roles.chords.voicing import voice_progression
 from beatengine.seq.markov import MarkovSeq
 from beatengine.theory import Chord, Key
 from training.roles.chords import features as F
+from training.roles.chords.structure import evaluate_structure
 from training.seq.evaluate import Part, SongClip
 
 
@@ -24,6 +25,9 @@ def chords_per_bar(c: SongClip) -> int:
 
 def voiced(spans: list[Span], meter: str) -> Part:
     return voice_progression([(s.start, s.beats, s.chord) for s in spans], "block", meter), spans
+
+
+REAL_COLOUR = 1.0
 
 
 class ChordsEvaluation:
@@ -51,15 +55,22 @@ class ChordsEvaluation:
         return [f[names.index("richness")] for f in feats]
 
     def params(self, c: SongClip, seed: int, control: float, constrained: bool) -> ChordParams:
+        """The clip's key, genre, metre and harmonic rhythm; complexity at its richness, and the
+        colour real songs have (chromaticism 1: borrowed chords at the model's own habit, where
+        the service's default keeps every chord in the key; `structure` checks that)."""
         return ChordParams(key=c.key, genre=c.genre, bars=c.bars, time_signature=c.meter,
-                           chords_per_bar=chords_per_bar(c), complexity=control, seed=seed)
+                           chords_per_bar=chords_per_bar(c), complexity=control, seed=seed,
+                           chromaticism=REAL_COLOUR)
 
     def made(self, variation, c: SongClip) -> Part:
         return variation.notes, variation.spans
 
+    def structure(self, gen, made: dict[str, list[Part]]) -> dict:
+        return evaluate_structure(gen)
+
     def markov_part(self, gen, markov: MarkovSeq, p: ChordParams, c: SongClip,
                     rng: np.random.Generator) -> Part:
-        cond, bias, hook, locked = gen.prepare(p)
+        cond, bias, hook, locked = gen.prepare(p, rng)
         tokens = markov.sample(cond.genre, cond.positions, rng, bias=bias, hook=hook)
         return voiced(gen.spans(tokens, p, locked), c.meter)
 

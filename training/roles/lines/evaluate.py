@@ -58,6 +58,9 @@ class LineEvaluation:
     def made(self, variation, c: SongClip) -> Part:
         return variation.notes, c.spans
 
+    def structure(self, gen, made: dict[str, list[Part]]) -> dict | None:
+        return None
+
     def markov_part(self, gen, markov: MarkovSeq, p: LineParams, c: SongClip,
                     rng: np.random.Generator) -> Part:
         pr = gen.prepare(p)

@@ -9,10 +9,17 @@ from beatengine.midi_io import Note
 from beatengine.roles.chords.progression import Span
 from beatengine.roles.lines.adherence import downbeat_root_share
 from beatengine.theory import Key
+from training.roles.lines.structure import chord_tone_share, odd_sixteenth_share
 
 LINE_SCALARS = ("notes_per_bar", "mean_duration", "pitch_range", "mean_abs_interval",
-                "stepwise_share", "in_key", "chord_tones_strong", "downbeat_roots")
+                "stepwise_share", "in_key", "chord_tones_strong", "chord_tones_all", "odd_16ths",
+                "downbeat_roots")
 DURATION_EDGES = (0.26, 0.51, 1.01, 2.01)       # beats: 16th, 8th, quarter, half, longer
+
+
+def _or(value: float, empty: float) -> float:
+    """`value`, or `empty` where a line without notes leaves it undefined (nan)."""
+    return empty if np.isnan(value) else value
 
 
 def histogram(values, bins: int) -> np.ndarray:
@@ -48,6 +55,7 @@ def line_features(notes: list[Note], spans: list[Span], key: Key, bars: int,
         float(np.abs(intervals).mean()) if len(intervals) else 0.0,
         float((np.abs(intervals) <= 2).mean()) if len(intervals) else 0.0,
         in_key / k if notes else 1.0, strong_ct / strong if strong else 1.0,   # vacuously met
+        _or(chord_tone_share(notes, spans), 1.0), _or(odd_sixteenth_share(notes), 0.0),
         downbeat_root_share(notes, spans, bars, int(beats_per_bar * 4)),
     ]
     pcs = [(p - key.tonic) % 12 for p in pitches]

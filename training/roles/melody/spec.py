@@ -6,6 +6,7 @@ import numpy as np
 from beatengine.roles.melody import vocab as MV
 from beatengine.theory import Key
 from training.roles.lines.spec import LineSpec
+from training.roles.melody.structure import evaluate_structure
 
 
 class MelodySpec(LineSpec):
@@ -24,6 +25,9 @@ class MelodySpec(LineSpec):
 
     def features(self, steps: list, key: Key, kicks: np.ndarray | None) -> np.ndarray:
         return MV.features(steps, key)
+
+    def structure(self, gen, made: dict) -> dict:
+        return evaluate_structure(gen, made["real_a"], made["model"])
 
 
 SPEC = MelodySpec()
