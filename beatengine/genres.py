@@ -35,6 +35,10 @@ GENRES: tuple[Genre, ...] = (
 )
 
 GENRE_NAMES: tuple[str, ...] = tuple(g.name for g in GENRES)
+# how late the pitched parts (bass, melody) play an off-beat 8th, as a share of an 8th: jazz near
+# the 2:1 triplet swing ratio (Friberg and Sundstrom, Music Perception 19, 2002), lo-fi's lazy
+# swing, boom bap's light one; the drums carry their own swing
+PITCHED_SWING: dict[str, float] = {"jazz": 0.33, "lofi": 0.25, "boom_bap": 0.15}
 GENRE_INDEX: dict[str, int] = {name: i for i, name in enumerate(GENRE_NAMES)}
 GENRE_BY_NAME: dict[str, Genre] = {g.name: g for g in GENRES}
 

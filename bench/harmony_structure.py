@@ -30,16 +30,13 @@ from beatengine.genres import GENRE_NAMES  # noqa: E402
 from beatengine.midi_io import Note  # noqa: E402
 from beatengine.roles.chords.progression import Span  # noqa: E402
 from beatengine.theory import parse_chord  # noqa: E402
-from training.evaluation import measures  # noqa: E402
 from training.roles.chords import structure as CS  # noqa: E402
 from training.roles.lines import structure as LS  # noqa: E402
 
 CONSENT = {"user_id": "bench", "terms_version": "2026-01", "terms_accepted": True}
 LOOP_GENRES = ("trap", "drill", "house", "techno", "lofi")
 MODES = ("major", "minor", "dorian", "mixolydian", "phrygian")
-FOLLOW = ["Am", "F", "C", "G"]           # the progression the lines follow (A minor)
-BARS = 8
-SPB = 16
+BARS, SPB = LS.BARS, LS.SPB
 
 
 def notes_of(track: dict) -> list[Note]:
@@ -85,42 +82,33 @@ def chords(models: ModelBank, seeds: int) -> None:
 
 
 def lines(models: ModelBank, role: str, seeds: int) -> dict[str, list[np.ndarray]]:
-    print(f"## {role} (8 bars over {' '.join(FOLLOW)}, defaults)\n")
-    cols = ("offbeat 8ths", "odd 16ths", "walking bars", "moves <= 2", "beat 1 empty",
-            "downbeat leaps >= 12", "chord tones", "notes per bar")
-    print("| genre | " + " | ".join(cols) + " |")
-    print("|---|" + "---|" * len(cols))
-    vectors: dict[str, list[np.ndarray]] = {}
+    print(f"## {role} (8 bars over {' '.join(LS.FOLLOW)}, defaults)\n")
     make = {"bassline": (BasslineRequest, build_bassline), "melody": (MelodyRequest, None)}[role]
+    vectors: dict[str, list[np.ndarray]] = {}
     for genre in GENRE_NAMES:
         rows, vectors[genre] = [], []
         for seed in range(seeds):
-            req = make[0](consent=CONSENT, genre=genre, bars=BARS, chords=FOLLOW, seed=seed)
+            req = make[0](consent=CONSENT, genre=genre, bars=BARS, chords=list(LS.FOLLOW), seed=seed)
             built = (make[1](req, models, None, seed) if make[1]
                      else build_line(role, req, models, seed))
             v = built.variations[0]
             notes, spans = notes_of(v["tracks"][0]), spans_of(v["chords"])
-            rows.append([LS.offbeat_eighth_share(notes), LS.odd_sixteenth_share(notes),
-                         LS.walking_bar_share(notes, SPB, BARS), LS.step_move_share(notes),
-                         LS.beat_one_empty_share(notes, SPB, BARS),
-                         LS.downbeat_leap_share(notes, SPB), LS.chord_tone_share(notes, spans),
-                         len(notes) / BARS])
+            rows.append(LS.idioms(notes, spans))
             vectors[genre].append(LS.line_vector(notes, SPB, BARS))
-        r = np.nanmean(np.array(rows, float), axis=0)
-        print(f"| {genre} | " + " | ".join(f"{x:.2f}" for x in r) + " |")
+        if genre == GENRE_NAMES[0]:
+            print("| genre | " + " | ".join(rows[0]) + " |")
+            print("|---|" + "---|" * len(rows[0]))
+        means = [np.nanmean([r[k] for r in rows]) if any(not np.isnan(r[k]) for r in rows)
+                 else float("nan") for k in rows[0]]
+        print(f"| {genre} | " + " | ".join(f"{x:.2f}" for x in means) + " |")
     return vectors
 
 
 def distinctness(vectors: dict[str, list[np.ndarray]]) -> None:
-    aucs = {}
-    for a, b in itertools.combinations(vectors, 2):
-        xa, xb = np.array(vectors[a]), np.array(vectors[b])
-        aucs[(a, b)] = max(measures.c2st_auc(xa, xb, list(range(len(xa))), list(range(len(xb))),
-                                             classifier=c) for c in measures.C2ST_CLASSIFIERS)
-    worst = sorted(aucs.items(), key=lambda kv: kv[1])[:5]
+    d = LS.genre_distinctness(vectors)
     print(f"\ngenres told apart (pairwise AUC, the better of linear and boosted trees): mean "
-          f"{np.mean(list(aucs.values())):.3f}; hardest pairs: "
-          + ", ".join(f"{a}/{b} {v:.2f}" for (a, b), v in worst) + "\n")
+          f"{d['mean']:.3f}; hardest pairs: "
+          + ", ".join(f"{a}/{b} {v:.2f}" for a, b, v in d["hardest"]) + "\n")
 
 
 def main() -> None:

@@ -106,4 +106,5 @@ def tiny_harmony_config(data: dict, model_dir: Path) -> dict:
                       "patience": 2, "cache_dir": None}}
     return {"model_dir": str(model_dir), "roles": ["chords", "bassline", "melody"],
             "chords": role, "bassline": role, "melody": role,
-            "evaluation": {"seed": 0, "max_clips": 20, "bootstrap": 5}}
+            "evaluation": {"seed": 0, "max_clips": 20, "bootstrap": 5,
+                           "structure_seeds": 5}}

@@ -105,6 +105,7 @@ class Evaluation(Section):
     seed: int = 0
     max_clips: int = 300
     bootstrap: int = 100
+    structure_seeds: int = 20      # parts per genre of the structure checks at the defaults
 
 
 RoleConfig = DrumsRole | SeqRole

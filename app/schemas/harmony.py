@@ -60,7 +60,8 @@ class ChordsRequest(HarmonyRequest):
         "house 0.75, lo-fi 0.9, jazz 1; `params` returns it).", examples=[0.5])
     loop_bars: Literal[1, 2, 4] | None = Field(
         None, description="The progression is a loop of this many bars, repeated through the "
-        "part; song genres rewrite the last bar of an 8-bar phrase now and then (a cadence). "
+        "part; song genres (pop, rock, R&B, jazz, funk, latin, reggae) go on to a new line now "
+        "and then and may rewrite the last bar of an 8-bar phrase (a cadence). "
         "Default: the genre's (techno 1; drill, house, boom bap, funk, latin, reggae, afrobeat "
         "2; others 4).", examples=[4])
     chromaticism: float | None = Field(

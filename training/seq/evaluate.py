@@ -87,8 +87,9 @@ class EvaluationHooks(Protocol):
 
     def copy_hashes(self, notes: list[Note], spans: list[Span], key: Key) -> np.ndarray: ...
 
-    def structure(self, gen, made: dict[str, list[Part]]) -> dict | None:
-        """The role's structure measures and checks at the service defaults (None: none)."""
+    def structure(self, gen, made: dict[str, list[Part]], seeds: int) -> dict | None:
+        """The role's structure measures and checks at the service defaults, `seeds` parts per
+        genre (None: none)."""
 
     def index(self, songs: list[DataSong]) -> CopyIndex:
         """The originality index of the songs' training split."""
@@ -270,7 +271,7 @@ def evaluate(ctx, role: EvaluationHooks) -> dict:
                     control, np.array(role.control_measure(feats[name], names))),
                 "key": key_accuracy(name), "genre_recognition": float("nan")}
 
-    structure = role.structure(systems.gens["model"], made)
+    structure = role.structure(systems.gens["model"], made, ctx.config.evaluation.structure_seeds)
     return {
         "feature_names": names, "scalar_features": role.scalar_features(), "features": feats,
         "c2st_classifiers": tuple(measures.C2ST_CLASSIFIERS),

@@ -36,9 +36,11 @@ KICK_LED = frozenset({"trap", "drill", "drum_and_bass", "boom_bap", "lofi", "rnb
 WALKING = frozenset({"jazz"})
 STEP_FREE, STEP_COST = 2, 3.0          # a walking line: moves past a whole tone cost, per semitone
 REPEAT_COST = 5.0                      # and a walking line does not stand on one note,
-TURN_COST = 1.5                        # keeps its direction (no neighbour-note zigzag)
+TURN_COST = 1.5                        # keeps its direction (no neighbour-note zigzag:
+BACK_COST = 2.0                        # D C D is a turn back to where it was)
 APPROACH_COST = 1.5                    # and its last beat before a change steps into the new root
 LEAP_FREE, LEAP_COST = 7, 0.5          # into a downbeat: moves past a fifth cost, per semitone
+WIDE_FREE, WIDE_COST = 12, 0.5         # anywhere: moves past an octave cost, per semitone
 
 
 @functools.cache
@@ -109,35 +111,38 @@ def approach_targets(steps: list, spb: int) -> np.ndarray:
 
 def interval_hook(pitches: np.ndarray, spb: int, walking: bool, targets: np.ndarray | None = None):
     """A hook charging each note for its leap from the line's last note: past a whole tone in a
-    walking line (which also never repeats a note, keeps its direction and steps into the next
-    chord's bass from the beat before), past a fifth into a downbeat in any line."""
+    walking line (which also never repeats a note, keeps its direction, does not turn back to
+    the note before and steps into the next chord's bass from the beat before); in any other
+    line past a fifth into a downbeat and past an octave anywhere."""
     is_note = pitches >= 0                                        # (T, V)
+    seen = rhythm.LastOnsets()
+
+    def pitch_at(steps: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        return pitches[steps, tokens[np.arange(len(tokens)), steps]]
 
     def hook(t: int, tokens: np.ndarray) -> np.ndarray | None:
-        if t == 0 or not (walking or t % spb == 0):
+        seen.update(t, tokens)
+        played = seen.last >= 0                                     # (B,)
+        if t == 0 or not played.any():
             return None
-        onset = tokens >= 2                                        # (B, t)
-        if not onset.any():
-            return None
-        rows = np.arange(len(tokens))
-        last = t - 1 - np.argmax(onset[:, ::-1], axis=1)           # (B,) step of the last onset
-        prev = pitches[last, tokens[rows, last]]                   # (B,)
+        prev = pitch_at(np.maximum(seen.last, 0), tokens)           # (B,)
         move = pitches[t][None, :] - prev[:, None]                 # (B, V)
         leap = np.abs(move)
-        free, cost = (STEP_FREE, STEP_COST) if walking else (LEAP_FREE, LEAP_COST)
-        bias = -cost * np.maximum(0, leap - free).astype(np.float32)
         if walking:
+            bias = -STEP_COST * np.maximum(0, leap - STEP_FREE).astype(np.float32)
             bias[leap == 0] -= REPEAT_COST
-            before = onset.copy()
-            before[rows, last] = False
-            if before.any(axis=1).all():
-                last2 = t - 1 - np.argmax(before[:, ::-1], axis=1)
-                was = np.sign(prev - pitches[last2, tokens[rows, last2]])      # (B,)
-                bias[(np.sign(move) * was[:, None]) < 0] -= TURN_COST
+            if (seen.last2 >= 0).all():
+                prev2 = pitch_at(seen.last2, tokens)
+                bias[(np.sign(move) * np.sign(prev - prev2)[:, None]) < 0] -= TURN_COST
+                bias[pitches[t][None, :] == prev2[:, None]] -= BACK_COST
             if targets is not None and targets[t] >= 0:
                 to_root = (pitches[t] - targets[t]) % 12                        # (V,)
-                bias -= APPROACH_COST * np.maximum(0, np.minimum(to_root, 12 - to_root) - 2)
-        bias[:, ~is_note[t]] = 0
-        bias[~onset.any(axis=1)] = 0
-        return bias
+                away = np.minimum(to_root, 12 - to_root)       # an approach is a step off the root
+                bias -= APPROACH_COST * np.where(away == 0, 2, np.maximum(0, away - 2))
+        else:
+            free, cost = (LEAP_FREE, LEAP_COST) if t % spb == 0 else (WIDE_FREE, WIDE_COST)
+            if not (leap > free).any():
+                return None
+            bias = -cost * np.maximum(0, leap - free).astype(np.float32)
+        return bias * (is_note[t][None, :] & played[:, None])
     return hook

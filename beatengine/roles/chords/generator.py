@@ -11,7 +11,7 @@ from beatengine.midi_io import Note
 from beatengine.originality import MAX_RESAMPLES, Originality, resample_copies, window_hashes
 from beatengine.roles.chords import vocab as CV
 from beatengine.roles.chords.progression import Span, parse_items, timeline
-from beatengine.roles.chords.styles import colour_tokens, lean_bias, style_of
+from beatengine.roles.chords.styles import colour_tokens, lean_bias, style_of, tonic_tokens
 from beatengine.roles.chords.voicing import voice_progression
 from beatengine.sampling import NEG_INF
 from beatengine.seq.decoder import Conditions, SeqCheckpoint
@@ -23,6 +23,11 @@ MAX_ROWS = 16            # rows of a loop plan: variations, and the redraws of c
 # per mode, which tokens' tones all lie in its scale
 DIATONIC = {mode: np.array([CV.token_pcs(t) <= set(Key(0, mode).scale) for t in range(CV.VOCAB_SIZE)])
             for mode in MODES}
+# a genre the model learned from labelled songs follows them more than the documented leans
+LEARNED_LEAN = 0.5
+# chromaticism c: the genre's colour chords gain log(c) + GENRE_COLOUR, other borrowed chords
+# OTHER_COLOUR * log(c) (at 1 the model's own habit, as real songs borrow; below it fast rarer)
+GENRE_COLOUR, OTHER_COLOUR = 2.0, 2.0
 FORCE = np.float32(2e9)  # a bias that makes a token certain (locked chords, held slots)
 
 
@@ -106,14 +111,16 @@ class ChordGenerator(SeqCheckpoint):
         lean = np.float32(2.0 * max(0.0, p.complexity - 2 / 3))
         bias = np.where(level > p.max_level(), NEG_INF, lean * level).astype(np.float32)
         style = style_of(p.genre)
-        bias += lean_bias(style, p.key.mode)
+        learned = p.genre in (self.cfg.trained_genres or ())
+        bias += (LEARNED_LEAN if learned else 1.0) * lean_bias(style, p.key.mode)
         borrowed = ~DIATONIC[p.key.mode]
         if p.chromaticism <= 0:
             bias[borrowed] = NEG_INF
         else:
             colour = colour_tokens(style, p.key.mode) & borrowed
-            bias[borrowed & ~colour] += np.float32(np.log(p.chromaticism))    # 1: the model's habit
-            bias[colour] += np.float32(np.log(p.chromaticism) + 1.0)
+            bias[borrowed & ~colour] += np.float32(OTHER_COLOUR * np.log(p.chromaticism))
+            bias[colour] += np.float32(np.log(p.chromaticism) + GENRE_COLOUR)
+            bias[borrowed & CV.TONIC] = NEG_INF          # the tonic keeps the mode's quality
         bias[CV.NO_CHORD] = NEG_INF
         return bias
 
@@ -141,6 +148,7 @@ class ChordGenerator(SeqCheckpoint):
         style = style_of(p.genre)
         moving_on = -style.moving_on
         last_slot = loop - slot
+        tonic = tonic_tokens(p.key.mode)
         locked = timeline(parse_items(p.locked, bpb), n, loop=False) if p.locked else []
         forced = np.full(n, -1)
         for start, end, chord, _ in locked:
@@ -148,13 +156,13 @@ class ChordGenerator(SeqCheckpoint):
                 forced[int(start):int(np.ceil(end))] = CV.chord_token(chord, p.key)
 
         def hook(t: int, tokens: np.ndarray) -> np.ndarray | None:
-            if t == 0 and forced[t] < 0:
-                return None
             bias = np.zeros((len(tokens), CV.VOCAB_SIZE), np.float32)
             rows = np.arange(len(tokens))
             if forced[t] >= 0:
                 bias[:, forced[t]] = FORCE
                 return bias
+            if t == 0:                             # a one-slot loop is its tonic chord
+                return self.loop_closing(tokens, tonic, 1) if last_slot == 0 and not p.locked else None
             prev = tokens[:, -1]
             if t % slot:                           # inside a slot: the chord goes on
                 bias[rows, prev] = FORCE
@@ -163,7 +171,7 @@ class ChordGenerator(SeqCheckpoint):
             else:                                  # a new bar: moving on is more usual
                 bias[rows, prev] += moving_on
             if t == last_slot and not p.locked:
-                bias += self.loop_closing(tokens, prev, style.min_chords)
+                bias += self.loop_closing(tokens, tonic, style.min_chords, prev)
             copy = ~fresh[:len(tokens), t // bpb]                             # (B,)
             if copy.any():                         # the loop repeats
                 bias[copy] = 0
@@ -173,14 +181,15 @@ class ChordGenerator(SeqCheckpoint):
         return self.conditions(p), self.static_bias(p), hook, locked
 
     @staticmethod
-    def loop_closing(tokens: np.ndarray, prev: np.ndarray, min_chords: int) -> np.ndarray:
-        """(B, V) bias on the loop's last slot: a loop that has not yet sounded the tonic chord
-        ends on it (a loop that never does plays in another key), and one that has held a
-        single chord moves (unless the genre vamps on one)."""
+    def loop_closing(tokens: np.ndarray, tonic: np.ndarray, min_chords: int,
+                     prev: np.ndarray | None = None) -> np.ndarray:
+        """(B, V) bias on the loop's last slot: a loop that has not yet sounded the mode's tonic
+        chord (`tonic`, (V,) bool) ends on it (a loop that never does plays in another key), and
+        one that has held a single chord moves (unless the genre vamps on one)."""
         bias = np.zeros((len(tokens), CV.VOCAB_SIZE), np.float32)
-        no_tonic = ~CV.TONIC[tokens].any(axis=1)                              # (B,)
-        bias[np.ix_(no_tonic, ~CV.TONIC)] = NEG_INF
-        if min_chords > 1:
+        no_tonic = ~tonic[tokens].any(axis=1)                                  # (B,)
+        bias[np.ix_(no_tonic, ~tonic)] = NEG_INF
+        if min_chords > 1 and prev is not None:
             single = (tokens == prev[:, None]).all(axis=1)
             bias[np.nonzero(single)[0], prev[single]] = NEG_INF
         return bias

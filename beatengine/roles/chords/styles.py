@@ -20,7 +20,9 @@ steer it. The habits, with where they are documented:
   Chicago/New York "organ" stab vamps).
 - techno: one chord or a drone for the whole loop (Butler 2006).
 - drum and bass: minor 7th pads on i, VI, iv and VII over four bars (liquid DnB).
-- jazz: ii-V-I with extensions by default (Mark Levine, *The Jazz Theory Book*, 1995).
+- jazz: ii-V-I with 7ths and extensions by default (Mark Levine, *The Jazz Theory Book*, 1995);
+  the minor key's V7 and secondary dominants are its colour (ask `chromaticism`, or the
+  harmonic minor mode).
 - rock: I-IV-V and the mixolydian bVII (Walter Everett, *The Foundations of Rock*, 2009).
 - pop: I-V-vi-IV and its rotations, i-VI-III-VII in minor (Hooktheory's most common progressions).
 - reggae: I-IV-V two-bar vamps and i-iv; latin: i-iv-V montunos; afrobeat: one- or two-chord
@@ -32,7 +34,7 @@ Numerals count degrees of the requested mode's scale, so "VI" in A minor is F an
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,7 +61,13 @@ class HarmonyStyle:
     moving_on: float = 1.0         # how strongly a new bar favours a new chord
     min_chords: int = 2            # a loop of two or more slots has at least this many chords
     line_repeat: float = 1.0       # chance each later line repeats the one before (else a new one)
+    classes: dict[str, float] = field(default_factory=dict)   # chord class -> logit lean
 
+
+# jazz voices 7ths and their extensions, not pop's add9 and sus colours; lo-fi and R&B lean the same
+SEVENTHS = {"": -0.8, "m": -0.8, "add9": -2.0, "sus2": -2.0, "sus4": -1.5, "6": -0.5, "7sus4": -1.0,
+            "maj7": 0.6, "m7": 0.6, "7": 0.6, "maj9": 0.6, "m9": 0.6, "9": 0.6}
+NO_SUS = {"sus2": -1.5, "sus4": -1.5, "7sus4": -1.0, "add9": -0.5}
 
 STYLES: dict[str, HarmonyStyle] = {
     "trap": HarmonyStyle(4, 0.0, 0.2, {"i": 1.5, "VI": 1.2, "VII": 1.0, "iv": 0.7, "v": 0.5,
@@ -71,9 +79,10 @@ STYLES: dict[str, HarmonyStyle] = {
                                            "IV": 0.6, "vi": 0.6}),
     "lofi": HarmonyStyle(4, 0.0, 0.9, {"ii": 1.2, "V": 0.9, "I": 0.9, "IV": 1.0, "iii": 0.7,
                                        "vi": 0.7, "i": 0.9, "iv": 1.0, "VII": 0.7, "III": 0.7,
-                                       "VI": 0.8, "ii°": 0.4}, colour=("iv", "bVII")),
+                                       "VI": 0.8, "ii°": 0.4}, colour=("iv", "bVII"), classes=NO_SUS),
     "rnb": HarmonyStyle(4, 0.2, 0.8, {"I": 0.8, "vi": 0.8, "ii": 1.0, "IV": 1.0, "iii": 0.6,
-                                      "V": 0.6, "i": 0.8, "iv": 0.9, "VI": 0.8, "v": 0.6}, line_repeat=0.75),
+                                      "V": 0.6, "i": 0.8, "iv": 0.9, "VI": 0.8, "v": 0.6},
+                        line_repeat=0.75, classes=NO_SUS),
     "house": HarmonyStyle(2, 0.0, 0.75, {"i": 1.5, "iv": 1.0, "v": 0.6, "VI": 0.5, "vi": 1.2,
                                          "ii": 1.0, "IV": 0.7}, moving_on=0.0, min_chords=1),
     "techno": HarmonyStyle(1, 0.0, 0.4, {"i": 2.5, "I": 2.0, "vi": 1.0}, min_chords=1),
@@ -86,7 +95,8 @@ STYLES: dict[str, HarmonyStyle] = {
     "funk": HarmonyStyle(2, 0.2, 0.7, {"i": 1.2, "iv": 0.8, "ii": 0.8, "I": 0.8, "IV": 0.8,
                                        "v": 0.4}, colour=("IV",), line_repeat=0.85),
     "jazz": HarmonyStyle(4, 0.3, 1.0, {"ii": 1.2, "V": 1.2, "I": 1.0, "vi": 0.6, "ii°": 0.8,
-                                       "i": 0.8, "iv": 0.6, "VI": 0.5}, colour=("V", "II"), line_repeat=0.6),
+                                       "i": 0.8, "iv": 0.6, "VI": 0.5},
+                         colour=("V", "II"), line_repeat=0.6, moving_on=1.5, classes=SEVENTHS),
     "latin": HarmonyStyle(2, 0.2, 0.35, {"i": 1.0, "iv": 0.9, "v": 0.6, "I": 0.9, "IV": 0.8,
                                          "V": 0.8}, colour=("V",), line_repeat=0.85),
     "afrobeat": HarmonyStyle(2, 0.0, 0.6, {"i": 1.5, "iv": 1.0, "ii": 0.6, "I": 1.0, "IV": 0.9}),
@@ -111,6 +121,18 @@ def numeral_tokens(numeral: str, mode: str) -> np.ndarray:
     return np.array([CV.token(degree, CV.CLASS_INDEX[c]) for c in FAMILY[family]])
 
 
+def tonic_tokens(mode: str) -> np.ndarray:
+    """(V,) bool: the mode's own tonic chord in any richness (no sus chord, which leaves the
+    mode's third unsaid)."""
+    third = MODES[mode][2]
+    family = {3: FAMILY["minor"], 4: FAMILY["major"]}.get(third, FAMILY["dim"])
+    if MODES[mode][4] == 6:                  # locrian: a diminished tonic
+        family = FAMILY["dim"]
+    out = np.zeros(CV.VOCAB_SIZE, bool)
+    out[[CV.token(0, CV.CLASS_INDEX[c]) for c in family if not c.startswith(("sus", "7sus"))]] = True
+    return out
+
+
 def lean_bias(style: HarmonyStyle, mode: str) -> np.ndarray:
     """(V,) the genre's leans and the mode's characteristic chord, as a logit bias."""
     bias = np.zeros(CV.VOCAB_SIZE, np.float32)
@@ -118,6 +140,8 @@ def lean_bias(style: HarmonyStyle, mode: str) -> np.ndarray:
         bias[numeral_tokens(numeral, mode)] += lean
     for numeral in MODE_COLOUR.get(mode, ()):
         bias[numeral_tokens(numeral, mode)] += MODE_COLOUR_LEAN
+    for cls, lean in style.classes.items():
+        bias[CV.CLASS_TOKENS[CV.CLASS_INDEX[cls]]] += lean
     return bias
 
 

@@ -63,6 +63,8 @@ def position(meter: str, bar: int, beat: int) -> int:
 TOKEN_LEVEL = np.array([0] + [int(LEVEL[c]) for _ in range(12) for c in range(NUM_CLASSES)])
 
 
+# per class: its tokens (one per root degree)
+CLASS_TOKENS = [np.array([token(d, c) for d in range(12)]) for c in range(NUM_CLASSES)]
 # per token: whether it is a chord on the tonic
 TONIC = np.array([False] + [degree == 0 for degree in range(12) for _ in range(NUM_CLASSES)])
 

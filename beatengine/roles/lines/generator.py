@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from beatengine.errors import UnsupportedRequest
+from beatengine.genres import GENRE_INDEX, PITCHED_SWING
 from beatengine.meter import STEPS_PER_BEAT, steps_per_bar, strong_steps
 from beatengine.midi_io import Note
 from beatengine.originality import (
@@ -109,7 +110,7 @@ class LineGenerator(SeqCheckpoint):
 
     def swing(self, p: LineParams) -> float:
         """How late off-beat 8ths sound, as a share of an 8th (0 straight, 1/3 a triplet)."""
-        return 0.0
+        return PITCHED_SWING.get(p.genre, 0.0)
 
     def glides(self, p: LineParams) -> bool:
         """Whether a note running straight into the next overlaps it (an 808 slide)."""
@@ -153,7 +154,8 @@ class LineGenerator(SeqCheckpoint):
 
     def generate(self, p: LineParams) -> list[LineVariation]:
         pr = self.prepare(p)
-        rng = np.random.default_rng(p.seed)
+        # the genre joins the seed: one seed gives a trap take and a jazz take, not one line
+        rng = np.random.default_rng([p.seed, GENRE_INDEX.get(p.genre, len(GENRE_INDEX))])
 
         def lines(k: int) -> list:
             tokens, _ = self.decoder.decode(pr.cond, k, rng, p.temperature, bias=pr.static,
@@ -180,16 +182,20 @@ class LineGenerator(SeqCheckpoint):
 
     def render(self, line: list[tuple[int, int, int]], p: LineParams, rng: np.random.Generator
                ) -> list[Note]:
-        """Notes in beats with accents (beats louder than off-beats) and, where the role glides,
-        808 slides: a note running straight into the next overlaps it by a 32nd."""
+        """Notes in beats with accents (beats louder than off-beats), swing (an off-beat 8th
+        sounds late and the note before it holds on to it: long-short) and, where the role
+        glides, 808 slides: a note running straight into the next overlaps it by a 32nd."""
         end = p.bars * steps_per_bar(p.time_signature) / STEPS_PER_BEAT
         glide = self.glides(p)
         late = self.swing(p) * 0.5 if p.time_signature == "4/4" else 0.0   # beats
+
+        def at(step: int) -> float:                 # where a grid step sounds
+            return step / STEPS_PER_BEAT + (late if late and step % 4 == 2 else 0.0)
+
         notes = []
         for i, (start, length, pitch) in enumerate(line):
-            s, d = start / STEPS_PER_BEAT, length / STEPS_PER_BEAT
-            if late and start % 4 == 2:   # a swung off-beat 8th: later, ending where it did
-                s, d = s + late, max(d - late, 1 / STEPS_PER_BEAT)
+            s = at(start)
+            d = max(at(start + length) - s, 1 / STEPS_PER_BEAT)
             accent = 100 if start % 4 == 0 else 84
             vel = int(np.clip(accent + rng.normal(0, 12 * p.humanize), 1, 127))
             legato = i + 1 < len(line) and line[i + 1][0] == start + length

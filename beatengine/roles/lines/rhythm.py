@@ -69,19 +69,43 @@ def hold_by_age(states: list[np.ndarray]) -> np.ndarray:
     return held / np.maximum(total, 1)
 
 
+class LastOnsets:
+    """Per row of a batch being decoded, the steps of its last two note onsets (-1: none yet),
+    kept up to date from the tokens a hook sees at each step instead of searched again."""
+
+    def __init__(self) -> None:
+        self.t = -1
+        self.last = self.last2 = np.zeros(0, int)
+
+    def update(self, t: int, tokens: np.ndarray) -> None:
+        """`tokens`: (B, t), what has been decoded before step t."""
+        if self.t != t - 1 or len(self.last) != len(tokens):        # a new decode: catch up
+            self.last = self.last2 = np.full(len(tokens), -1)
+            for s in range(t):
+                self._see(s, tokens[:, s])
+        elif t:
+            self._see(t - 1, tokens[:, t - 1])
+        self.t = t
+
+    def _see(self, s: int, tok: np.ndarray) -> None:
+        on = tok >= 2
+        self.last2 = np.where(on, self.last, self.last2)
+        self.last = np.where(on, s, self.last)
+
+
 def age_hold_hook(offsets: list[float], vocab_size: int):
     """A hook adding `offsets[age - 1]` to HOLD where a note of that age sounds."""
     offsets = np.asarray(offsets, np.float32)
+    seen = LastOnsets()
 
     def hook(t: int, tokens: np.ndarray) -> np.ndarray | None:
+        seen.update(t, tokens)
         if t == 0:
             return None
-        onset = tokens >= 2                                                    # (B, t)
-        sounding = onset[:, -1] | (tokens[:, -1] == HOLD)
+        sounding = (tokens[:, -1] >= 2) | (tokens[:, -1] == HOLD)
         if not sounding.any():
             return None
-        last = t - 1 - np.argmax(onset[:, ::-1], axis=1)                       # (B,)
-        age = np.minimum(t - last, MAX_AGE) - 1
+        age = np.minimum(t - seen.last, MAX_AGE) - 1
         bias = np.zeros((len(tokens), vocab_size), np.float32)
         bias[:, HOLD] = np.where(sounding, offsets[age], 0)
         return bias

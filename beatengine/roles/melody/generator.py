@@ -9,7 +9,7 @@ import numpy as np
 from beatengine.roles.lines import masks, rhythm
 from beatengine.roles.lines.generator import LineGenerator, LineParams
 from beatengine.roles.melody import vocab as melody_vocab
-from beatengine.roles.melody.styles import rhythm_bias, style_of
+from beatengine.roles.melody.styles import pitch_bias, rhythm_bias, style_of
 from beatengine.seq.decoder import Hook
 
 
@@ -31,13 +31,25 @@ def motif_plan(n_units: int) -> list[tuple[str, int]]:
 
 
 def loop_plan(n_units: int, units_per_phrase: int) -> list[tuple[str, int]]:
-    """Per loop unit: the first is new, the rest repeat it, and the last of each phrase varies
-    it (same rhythm, new pitches) when the phrase has more than two units."""
+    """Per loop unit: the first is new, the rest copy it ("loop"), and the last of each phrase
+    varies it (same rhythm, new pitches) when the phrase has more than two units."""
     plan = []
     for i in range(n_units):
         last = i % units_per_phrase == units_per_phrase - 1 and units_per_phrase > 2
-        plan.append(("new", -1) if i == 0 else ("vary", 0) if last else ("repeat", 0))
+        plan.append(("new", -1) if i == 0 else ("vary", 0) if last else ("loop", 0))
     return plan
+
+
+def progression_period(steps: list, spb: int) -> int:
+    """The bars after which the chords repeat (1, 2 or 4; 0 when they do not within the clip)."""
+    for bars in (1, 2, 4):
+        n = bars * spb
+        if n < len(steps) and all(steps[t] == steps[t - n] for t in range(n, len(steps))):
+            return bars
+    return 0
+
+
+REPEAT_LEAN, LOOP_LEAN = 4.0, 12.0   # a song's motif comes back nearly; a loop comes back exactly
 
 
 def motif_hook(plan: list[tuple[str, int]], unit: int, vocab_size: int):
@@ -48,8 +60,8 @@ def motif_hook(plan: list[tuple[str, int]], unit: int, vocab_size: int):
         ref = tokens[:, src * unit + t % unit]                                # (B,)
         bias = np.zeros((len(ref), vocab_size), np.float32)
         rows = np.arange(len(ref))
-        if kind == "repeat":
-            bias[rows, ref] += 4.0
+        if kind in ("repeat", "loop"):
+            bias[rows, ref] += REPEAT_LEAN if kind == "repeat" else LOOP_LEAN
         else:  # same rhythm (onset / hold / rest), pitch free but leaning to the motif's
             onset = ref >= 2
             bias[onset, 2:] += 2.5
@@ -78,8 +90,10 @@ class MelodyGenerator(LineGenerator):
 
     def add_role_masks(self, bias: np.ndarray, pitches: np.ndarray, steps: list, p: LineParams,
                        spb: int) -> None:
-        bias += rhythm_bias(style_of(p.genre), p.time_signature, len(steps), self.vocab.size,
+        style = style_of(p.genre)
+        bias += rhythm_bias(style, p.time_signature, len(steps), self.vocab.size,
                             self.calibrated_rhythm(p.genre))
+        bias += pitch_bias(style, p.key, pitches, steps)
 
     def calibrated_rhythm(self, genre: str) -> dict | None:
         """The checkpoint's rhythm calibration for `genre` (genres without their own melodies
@@ -90,7 +104,8 @@ class MelodyGenerator(LineGenerator):
     def structure_hook(self, p: LineParams, pitches: np.ndarray, steps: list, spb: int) -> Hook:
         n_steps = len(pitches)
         loop_bars = style_of(p.genre).loop_bars
-        if loop_bars:
+        if loop_bars:            # a melodic loop spans the chord loop under it (up to 4 bars)
+            loop_bars = max(loop_bars, progression_period(steps, spb))
             unit = loop_bars * spb
             plan = loop_plan(-(-n_steps // unit), max(1, PHRASE_BARS // loop_bars))
         else:
@@ -101,6 +116,3 @@ class MelodyGenerator(LineGenerator):
                                    masks.onset_per_bar_hook(spb, self.vocab.size),
                                    rhythm.age_hold_hook(cal["hold_by_age"], self.vocab.size)
                                    if cal and style_of(p.genre).onsets is None else None)
-
-    def swing(self, p: LineParams) -> float:
-        return style_of(p.genre).swing

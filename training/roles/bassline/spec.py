@@ -27,8 +27,8 @@ class BasslineSpec(LineSpec):
     def features(self, steps: list, key: Key, kicks: np.ndarray | None) -> np.ndarray:
         return BV.features(steps, key, kicks)
 
-    def structure(self, gen, made: dict) -> dict:
-        return evaluate_structure(gen)
+    def structure(self, gen, made: dict, seeds: int) -> dict:
+        return evaluate_structure(gen, seeds)
 
     def extra_examples(self, songs: list[Song], cfg: HarmonyData, rng: np.random.Generator
                        ) -> list[SeqExample]:

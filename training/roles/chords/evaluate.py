@@ -65,8 +65,8 @@ class ChordsEvaluation:
     def made(self, variation, c: SongClip) -> Part:
         return variation.notes, variation.spans
 
-    def structure(self, gen, made: dict[str, list[Part]]) -> dict:
-        return evaluate_structure(gen)
+    def structure(self, gen, made: dict[str, list[Part]], seeds: int) -> dict:
+        return evaluate_structure(gen, seeds)
 
     def markov_part(self, gen, markov: MarkovSeq, p: ChordParams, c: SongClip,
                     rng: np.random.Generator) -> Part:

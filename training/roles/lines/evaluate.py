@@ -58,7 +58,7 @@ class LineEvaluation:
     def made(self, variation, c: SongClip) -> Part:
         return variation.notes, c.spans
 
-    def structure(self, gen, made: dict[str, list[Part]]) -> dict | None:
+    def structure(self, gen, made: dict[str, list[Part]], seeds: int) -> dict | None:
         return None
 
     def markov_part(self, gen, markov: MarkovSeq, p: LineParams, c: SongClip,

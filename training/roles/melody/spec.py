@@ -26,8 +26,8 @@ class MelodySpec(LineSpec):
     def features(self, steps: list, key: Key, kicks: np.ndarray | None) -> np.ndarray:
         return MV.features(steps, key)
 
-    def structure(self, gen, made: dict) -> dict:
-        return evaluate_structure(gen, made["real_a"], made["model"])
+    def structure(self, gen, made: dict, seeds: int) -> dict:
+        return evaluate_structure(gen, made["real_a"], made["model"], seeds)
 
 
 SPEC = MelodySpec()
