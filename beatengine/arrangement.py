@@ -76,25 +76,55 @@ class Arrangement:
     notes: dict[str, list[Note]] = field(default_factory=dict)   # per part, song beats
 
 
+PHRASE_BARS = 4
+
+
 def form_for(genre: str, bars: int) -> list[Section]:
-    """The genre's form scaled to exactly `bars` bars (sections in whole bars, at least one each;
-    forms with more sections than bars keep their first sections)."""
-    form = FORMS.get(genre, DEFAULT_FORM)[:bars]
+    """The genre's form scaled to exactly `bars` bars in whole 4-bar phrases: every section is a
+    whole number of phrases (at least one), so sections start on phrase boundaries. A length that
+    is not a multiple of 4 gives its 1-3 extra bars to the last section (a tag); under 4 bars the
+    song is its form's first section. Forms with more sections than phrases keep their first."""
+    phrases, extra = divmod(bars, PHRASE_BARS)
+    base = FORMS.get(genre, DEFAULT_FORM)
+    if phrases == 0:
+        name, _, energy = base[0]
+        return [Section(name, bars, energy)]
+    form = base[:phrases]
     shares = np.array([s for _, s, _ in form], float)
-    raw = shares / shares.sum() * bars
+    raw = shares / shares.sum() * phrases
     sizes = np.maximum(1, np.floor(raw)).astype(int)
-    while sizes.sum() < bars:                     # hand out what rounding left, largest gaps first
+    while sizes.sum() < phrases:                  # hand out what rounding left, largest gaps first
         sizes[int(np.argmax(raw - sizes))] += 1
-    while sizes.sum() > bars:
+    while sizes.sum() > phrases:
         sizes[int(np.argmax(sizes))] -= 1
-    return [Section(name, int(n), energy) for (name, _, energy), n in zip(form, sizes, strict=True)]
+    lengths = sizes * PHRASE_BARS
+    lengths[-1] += extra
+    return [Section(name, int(n), energy) for (name, _, energy), n in zip(form, lengths, strict=True)]
 
 
-def parts_for(energy: float, wanted: tuple[str, ...]) -> list[str]:
+# house and techno are DJ tools: intros and outros are drums first (kick and hats) to mix into,
+# and the breakdown drops the kick (Butler, Unlocking the Groove, 2006; DeSantis, Making Music)
+DRUMS_FIRST = frozenset({"house", "techno"})
+TOMS_AND_CRASH = ["low_tom", "mid_tom", "high_tom", "crash"]
+
+
+def parts_for(energy: float, wanted: tuple[str, ...], genre: str = "", name: str = "") -> list[str]:
     """Instrumentation follows energy: chords always; drums from 0.3 (hats only below 0.45);
-    bass from 0.4; the lead from 0.55."""
-    on = {"chords": True, "drums": energy >= 0.3, "bass": energy >= 0.4, "melody": energy >= 0.55}
+    bass from 0.4; the lead from 0.55. House and techno intros and outros always have drums."""
+    drums_first = genre in DRUMS_FIRST and name in ("intro", "outro")
+    on = {"chords": True, "drums": energy >= 0.3 or drums_first, "bass": energy >= 0.4,
+          "melody": energy >= 0.55}
     return [p for p in PARTS if p in wanted and on[p]]
+
+
+def drums_left_out(genre: str, sec: Section) -> list[str]:
+    """The drum pieces a section leaves out: quiet sections play hats only, except that a house
+    or techno intro or outro keeps its kick and a breakdown never has one."""
+    if genre in DRUMS_FIRST and sec.name in ("intro", "outro"):
+        return ["snare", *TOMS_AND_CRASH]
+    if genre in DRUMS_FIRST and sec.name == "breakdown":
+        return ["kick", *TOMS_AND_CRASH]
+    return [] if sec.energy >= 0.45 else ["kick", "snare", *TOMS_AND_CRASH]
 
 
 def _scaled(notes: list[Note], offset: float, energy: float) -> list[Note]:
@@ -113,10 +143,10 @@ class Arranger:
         bpb = beats_per_bar(p.time_signature)
         progressions = self.progressions(p)
         out = Arrangement([], [], {part: [] for part in p.parts})
-        leads: dict[tuple, list[Note]] = {}        # lead notes per (name, bars, energy)
+        leads: dict[str, tuple[list[Note], float]] = {}   # a section's lead and its length in beats
         start = 0.0
         for i, sec in enumerate(p.sections):
-            parts = parts_for(sec.energy, p.parts)
+            parts = parts_for(sec.energy, p.parts, p.genre, sec.name)
             out.sections.append(PlacedSection(sec, start, parts))
             spans = loop(progressions[sec.name], sec.bars * bpb)
             out.spans += [Span(s.start + start, s.end + start, s.chord, s.symbol) for s in spans]
@@ -128,8 +158,7 @@ class Arranger:
                     genre=p.genre, bpm=p.bpm, bars=sec.bars, time_signature=p.time_signature,
                     density=0.25 + 0.6 * sec.energy, fills=sec.bars if fill_next else 0,
                     temperature=p.temperature, seed=seed,
-                    exclude=[] if sec.energy >= 0.45 else ["kick", "snare", "low_tom", "mid_tom",
-                                                           "high_tom", "crash"]))[0]
+                    exclude=drums_left_out(p.genre, sec)))[0]
                 out.notes["drums"] += _scaled(d.notes, start, sec.energy)
                 kicks = d.grid.hits[:, DV.KICK] if d.grid.hits[:, DV.KICK].any() else None
                 offsets = kick_offsets(d.notes, p.time_signature, sec.bars, sec.bars)
@@ -142,10 +171,11 @@ class Arranger:
             for part, gen in (("bass", self.bass), ("melody", self.melody)):
                 if part not in parts or gen is None:
                     continue
-                # a section that returns plays its lead again; the bass follows the new kicks
-                again = (sec.name, sec.bars, sec.energy)
-                if part == "melody" and again in leads:
-                    out.notes[part] += _scaled(leads[again], start, sec.energy)
+                # a section that returns plays its lead again, looped or cut to its length (its
+                # energy may differ: only the velocities follow it); the bass follows the new kicks
+                if part == "melody" and sec.name in leads:
+                    hook = looped_notes(*leads[sec.name], sec.bars * bpb)
+                    out.notes[part] += _scaled(hook, start, sec.energy)
                     continue
                 low, high = REGISTERS[part]
                 v = gen.generate(LineParams(
@@ -155,7 +185,7 @@ class Arranger:
                     kick_offsets=offsets if part == "bass" else None,
                     temperature=p.temperature, seed=seed + (2 if part == "melody" else 1)))[0]
                 if part == "melody":
-                    leads[again] = v.notes
+                    leads[sec.name] = (v.notes, sec.bars * bpb)
                 out.notes[part] += _scaled(v.notes, start, sec.energy)
             start += sec.bars * bpb
         return out
@@ -175,6 +205,16 @@ class Arranger:
                 seed=p.seed + 7 * i + 1))[0]
             out[sec.name] = v.spans
         return out
+
+
+def looped_notes(notes: list[Note], period: float, beats: float) -> list[Note]:
+    """Notes of a `period`-beat part repeated to fill `beats`, cut at the end."""
+    out, offset = [], 0.0
+    while offset < beats:
+        out += [Note(n.pitch, n.start + offset, min(n.duration, beats - n.start - offset), n.velocity)
+                for n in notes if n.start + offset < beats]
+        offset += period
+    return out
 
 
 def loop(spans: list[Span], beats: float) -> list[Span]:

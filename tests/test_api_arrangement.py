@@ -4,6 +4,7 @@ decoded MIDI: sections and markers, exact bars, one key, bass on the roots, shar
 import pytest
 
 from beatengine.arrangement import form_for
+from beatengine.genres import GENRE_NAMES
 from beatengine.theory import parse_chord, parse_key
 from tests.conftest import CONSENT, decode_midi, make_client
 from tests.test_api_harmony import length_beats, meta, notes_of
@@ -54,8 +55,12 @@ def test_sections_markers_bars_and_tracks(ac):
     assert {"Drums", "Bass", "Chords", "Lead"} <= names
     drums = next(t for t in v["tracks"] if t["is_drum"])
     assert drums["channel"] == 9
-    intro = {n["pitch"] for n in drums["notes"] if n["start"] < 16}
-    assert intro and not intro & {35, 36, 38, 39, 40}          # intro: hats only, no kick or snare
+    intro = [n for n in drums["notes"] if n["start"] < 16]
+    # a house intro is drums first: a kick in every bar and hats, no snare yet
+    assert {int(n["start"] // 4) for n in intro if n["pitch"] in (35, 36)} == {0, 1, 2, 3}
+    assert not {n["pitch"] for n in intro} & {38, 39, 40}
+    breakdown = [n for n in drums["notes"] if 80 <= n["start"] < 96]
+    assert not any(n["pitch"] in (35, 36) for n in breakdown)   # the breakdown drops the kick
     assert meta(mid, "key_signature").key == "Am"
     # parts drop out at low energy: no bass or lead in the intro and the breakdown
     for name in ("Bass", "Lead"):
@@ -106,3 +111,65 @@ def test_form_fits_any_length():
         for bars in (1, 3, 8, 17, 32, 64):
             form = form_for(genre, bars)
             assert sum(s.bars for s in form) == bars and all(s.bars >= 1 for s in form)
+
+
+def test_default_forms_are_whole_phrases():
+    """Every genre's default form at 16, 24, ..., 64 bars: sections of whole 4-bar phrases."""
+    for genre in GENRE_NAMES:
+        for bars in range(16, 65, 8):
+            form = form_for(genre, bars)
+            assert sum(s.bars for s in form) == bars
+            assert all(s.bars % 4 == 0 for s in form), (genre, bars, form)
+
+
+def markers_of(mid) -> list[tuple[float, str]]:
+    out = []
+    for tr in mid.tracks:
+        t = 0
+        for m in tr:
+            t += m.time
+            if m.type == "marker":
+                out.append((t / mid.ticks_per_beat, m.text))
+    return out
+
+
+@pytest.mark.parametrize("genre", ["pop", "house", "trap"])
+def test_shipped_arrangement_in_phrases_one_key_and_the_hook_returns(client, genre):
+    """The shipped models' default form: markers on 4-bar phrase boundaries, every pitched note
+    in the song's key, the second chorus (or hook, or drop) replaying the first one's lead."""
+    r = client.post("/generate/arrangement", json={"consent": CONSENT, "seed": 1, "genre": genre,
+                                                   "bars": 32})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    v = body["variations"][0]
+    mid = decode_midi(v)
+    assert all(start % 16 == 0 for start, _ in markers_of(mid))
+    key = parse_key(body["params"]["key"])
+    pitched = [p for name in ("Bass", "Chords", "Lead") for _, p, _ in track_notes(mid, name)]
+    assert sum(p % 12 in key.scale for p in pitched) >= 0.95 * len(pitched)
+    by_name: dict[str, list] = {}
+    for s in v["sections"]:
+        by_name.setdefault(s["name"], []).append(s)
+    hook = next(ss for ss in by_name.values() if len(ss) > 1 and "melody" in ss[0]["parts"])
+    lead = track_notes(mid, "Lead")
+
+    def notes_in(s, beats):
+        return {(round(t - s["start"], 3), p) for t, p, _ in lead if s["start"] <= t < s["start"] + beats}
+    beats = min(ss["bars"] for ss in hook[:2]) * 4
+    first, second = notes_in(hook[0], beats), notes_in(hook[1], beats)
+    assert first and len(first & second) >= 0.75 * len(first)
+
+
+@pytest.mark.parametrize("genre", ["house", "techno"])
+def test_dj_intros_and_outros_have_a_kick_in_every_bar(client, genre):
+    r = client.post("/generate/arrangement", json={"consent": CONSENT, "seed": 2, "genre": genre,
+                                                   "bars": 32, "tracks": ["drums", "chords"]})
+    v = r.json()["variations"][0]
+    drums = track_notes(decode_midi(v), "Drums")
+    for s in v["sections"]:
+        bars = set(range(int(s["start"] // 4), int(s["start"] // 4) + s["bars"]))
+        kicked = {int(t // 4) for t, p, _ in drums if p in (35, 36)} & bars
+        if s["name"] in ("intro", "outro"):
+            assert kicked == bars, s
+        if s["name"] == "breakdown":
+            assert not kicked, s
