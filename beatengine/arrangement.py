@@ -48,6 +48,7 @@ class Section:
     name: str
     bars: int
     energy: float
+    chords: tuple[Span, ...] | None = None    # the section's own progression (from its start)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class ArrangementParams:
     parts: tuple[str, ...] = PARTS
     seed: int = 0
     temperature: float = 1.0
+    chords: list[Span] | None = None   # the whole song's progression (from bar 1), else written
 
 
 @dataclass
@@ -148,7 +150,7 @@ class Arranger:
         for i, sec in enumerate(p.sections):
             parts = parts_for(sec.energy, p.parts, p.genre, sec.name)
             out.sections.append(PlacedSection(sec, start, parts))
-            spans = loop(progressions[sec.name], sec.bars * bpb)
+            spans = self.section_chords(p, sec, start, progressions)
             out.spans += [Span(s.start + start, s.end + start, s.chord, s.symbol) for s in spans]
             seed = p.seed + 1000 * i
             kicks = offsets = None
@@ -190,12 +192,26 @@ class Arranger:
             start += sec.bars * bpb
         return out
 
+    @staticmethod
+    def section_chords(p: ArrangementParams, sec: Section, start: float,
+                       progressions: dict[str, list[Span]]) -> list[Span]:
+        """A section's chords from its start: its own progression, else the song's (given chords
+        run on through the sections as one loop), else its name's written one, looped."""
+        beats = sec.bars * beats_per_bar(p.time_signature)
+        if sec.chords:
+            return loop(list(sec.chords), beats)
+        if p.chords:
+            song = loop(p.chords, start + beats)
+            return [Span(max(s.start, start) - start, s.end - start, s.chord, s.symbol)
+                    for s in song if s.end > start]
+        return loop(progressions[sec.name], beats)
+
     def progressions(self, p: ArrangementParams) -> dict[str, list[Span]]:
         """One progression per section name: 4 bars (2 for a 2-bar section) written by the chord
         model in the song's key, a chord per bar, two in high-energy sections of 4/4 songs."""
         out: dict[str, list[Span]] = {}
         for i, sec in enumerate(p.sections):
-            if sec.name in out:
+            if sec.name in out or sec.chords or p.chords:      # given chords need none written
                 continue
             bars = min(4, sec.bars)
             per_bar = 2 if sec.energy >= 0.9 and p.time_signature == "4/4" else 1

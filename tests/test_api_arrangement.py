@@ -173,3 +173,28 @@ def test_dj_intros_and_outros_have_a_kick_in_every_bar(client, genre):
             assert kicked == bars, s
         if s["name"] == "breakdown":
             assert not kicked, s
+
+
+def test_your_chords_are_followed_by_every_part(client):
+    """Song chords run on through the sections; a section's own chords replace them there."""
+    sections = [{"name": "verse", "bars": 4, "energy": 0.6},
+                {"name": "chorus", "bars": 4, "energy": 0.95, "chords": ["F", "G", "C", "C"]}]
+    r = client.post("/generate/arrangement", json={
+        "consent": CONSENT, "seed": 1, "genre": "pop", "sections": sections,
+        "chords": ["Am", "Dm", "E7", "Am"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    v = body["variations"][0]
+    assert body["params"]["key"] == "A minor"
+    assert [c["symbol"] for c in v["chords"]] == ["Am", "Dm", "E7", "Am", "F", "G", "C", "C"]
+    mid = decode_midi(v)
+    bass = track_notes(mid, "Bass")
+    roots = [9, 2, 4, 9, 5, 7, 0, 0]
+    for bar, root in enumerate(roots):
+        first = [p for t, p, _ in bass if abs(t - bar * 4) < 0.15]   # on the kick's tick
+        assert first and min(first) % 12 == root, (bar, first)
+    chords = track_notes(mid, "Chords")
+    e7 = {p % 12 for t, p, _ in chords if 8 <= t < 12}
+    assert 8 in e7                                                  # G# of E7, as given
+    r = client.post("/generate/arrangement", json={"consent": CONSENT, "chords": ["H7"]})
+    assert r.status_code == 422 and "H7" in r.text

@@ -2,10 +2,10 @@
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from app.schemas.common import RequestModel
-from app.schemas.harmony import HarmonyRequest
+from app.schemas.common import ChordItem, RequestModel
+from app.schemas.harmony import HarmonyRequest, check_symbols
 from beatengine.arrangement import PARTS
 
 MAX_SONG_BARS = 64
@@ -19,6 +19,16 @@ class SectionIn(RequestModel):
     bars: int = Field(..., ge=1, le=MAX_SONG_BARS, description="Length in bars.", examples=[8])
     energy: float = Field(0.6, ge=0, le=1, description="0 sparse (parts drop out) to 1 full.",
                           examples=[0.9])
+    chords: list[str | ChordItem] | None = Field(
+        None, min_length=1, max_length=64, description="This section's own progression (a "
+        'symbol is one bar, {"symbol", "beats"} its beats), looped to its length; every part '
+        "follows it. Default: the song's `chords`, else the chord model writes one per section "
+        "name.", examples=[["Am", "F", "C", "G"]])
+
+    @field_validator("chords")
+    @classmethod
+    def _known_chords(cls, value: list | None) -> list | None:
+        return check_symbols(value)
 
 
 class ArrangementRequest(HarmonyRequest):
@@ -32,8 +42,11 @@ class ArrangementRequest(HarmonyRequest):
     tracks: list[Literal[PARTS]] = Field(  # type: ignore[valid-type]
         list(PARTS), min_length=1, max_length=4, description="Which parts to write.",
         examples=[["drums", "bass", "chords", "melody"]])
-    chords: None = Field(None, description="Not used: each section's chords are written by the "
-                         "chord model.", examples=[None])
+    chords: list[str | ChordItem] | None = Field(
+        None, max_length=256, description="The song's progression from bar 1 (a symbol is one "
+        'bar, {"symbol", "beats"} its beats), run on through every section as one loop; every '
+        "part follows it, and the key is inferred from it when `key` is not given. Default: the "
+        "chord model writes one progression per section name.", examples=[["Am", "F", "C", "G"]])
     variations: int = Field(1, ge=1, le=4, description="Independent arrangements in one call.",
                             examples=[2])
 

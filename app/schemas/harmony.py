@@ -10,7 +10,7 @@ from beatengine.roles.chords.voicing import VOICING_STYLES
 from beatengine.theory import parse_chord, parse_key
 
 
-def _check_symbols(items: list | None) -> list | None:
+def check_symbols(items: list | None) -> list | None:
     for item in items or []:
         symbol = item.symbol if isinstance(item, ChordItem) else item
         if symbol is None:
@@ -35,7 +35,7 @@ class HarmonyRequest(GenerateRequest):
     @field_validator("chords")
     @classmethod
     def _known_chords(cls, value: list | None) -> list | None:
-        return _check_symbols(value)
+        return check_symbols(value)
 
     @field_validator("chords", mode="before")
     @classmethod
