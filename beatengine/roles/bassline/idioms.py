@@ -128,21 +128,21 @@ def interval_hook(pitches: np.ndarray, spb: int, walking: bool, targets: np.ndar
         prev = pitch_at(np.maximum(seen.last, 0), tokens)           # (B,)
         move = pitches[t][None, :] - prev[:, None]                 # (B, V)
         leap = np.abs(move)
-        if walking:
-            bias = -STEP_COST * np.maximum(0, leap - STEP_FREE).astype(np.float32)
-            bias[leap == 0] -= REPEAT_COST
-            if (seen.last2 >= 0).all():
-                prev2 = pitch_at(seen.last2, tokens)
-                bias[(np.sign(move) * np.sign(prev - prev2)[:, None]) < 0] -= TURN_COST
-                bias[pitches[t][None, :] == prev2[:, None]] -= BACK_COST
-            if targets is not None and targets[t] >= 0:
-                to_root = (pitches[t] - targets[t]) % 12                        # (V,)
-                away = np.minimum(to_root, 12 - to_root)       # an approach is a step off the root
-                bias -= APPROACH_COST * np.where(away == 0, 2, np.maximum(0, away - 2))
-        else:
+        if not walking:                                             # the common case, kept lean
             free, cost = (LEAP_FREE, LEAP_COST) if t % spb == 0 else (WIDE_FREE, WIDE_COST)
-            if not (leap > free).any():
+            excess = np.where(is_note[t], leap - free, 0)           # REST and HOLD cost nothing
+            if excess.max() <= 0:
                 return None
-            bias = -cost * np.maximum(0, leap - free).astype(np.float32)
+            return (-cost * np.maximum(excess, 0) * played[:, None]).astype(np.float32)
+        bias = -STEP_COST * np.maximum(0, leap - STEP_FREE).astype(np.float32)
+        bias[leap == 0] -= REPEAT_COST
+        if (seen.last2 >= 0).all():
+            prev2 = pitch_at(seen.last2, tokens)
+            bias[(np.sign(move) * np.sign(prev - prev2)[:, None]) < 0] -= TURN_COST
+            bias[pitches[t][None, :] == prev2[:, None]] -= BACK_COST
+        if targets is not None and targets[t] >= 0:
+            to_root = (pitches[t] - targets[t]) % 12                            # (V,)
+            away = np.minimum(to_root, 12 - to_root)           # an approach is a step off the root
+            bias -= APPROACH_COST * np.where(away == 0, 2, np.maximum(0, away - 2))
         return bias * (is_note[t][None, :] & played[:, None])
     return hook
