@@ -1,5 +1,7 @@
 """Basslines: a line over the chords that lands on each chord's bass note at every downbeat and
-change, locks to a drum part's kicks when one is given, and glides like an 808 in trap and drill."""
+change (or, in a one drop or an off-beat house bass, on its first note after it), plays its genre's
+idiom (`beatengine.roles.bassline.idioms`: rule rhythms, walking, leap costs), locks to a drum
+part's kicks when one is given (on the kick's own tick), and glides like an 808 in trap and drill."""
 
 from dataclasses import replace
 
