@@ -273,15 +273,21 @@ def _arp_order(voicing: tuple[int, ...], direction: str) -> tuple[int, ...]:
     return voicing
 
 
-def _pad(spans: list[tuple[float, float, tuple[int, ...]]]) -> list[tuple[int, float, float]]:
-    """Legato pad: a pitch shared by consecutive chords continues as one note."""
+PAD_TIE_BARS = 2
+
+
+def _pad(spans: list[tuple[float, float, tuple[int, ...]]], bar: float
+         ) -> list[tuple[int, float, float]]:
+    """Legato pad: a pitch shared by consecutive chords continues as one note, for up to
+    PAD_TIE_BARS bars: a note that has rung that long is struck again with the next chord, so a
+    looped pad breathes with its progression instead of droning through it."""
     out: list[tuple[int, float, float]] = []
     sounding: dict[int, float] = {}  # pitch -> start
     last_end = None
     for start, end, voicing in spans:
         gap = last_end is not None and abs(start - last_end) > _EPS
         for pitch in list(sounding):
-            if gap or pitch not in voicing:
+            if gap or pitch not in voicing or start - sounding[pitch] >= PAD_TIE_BARS * bar - _EPS:
                 out.append((pitch, sounding.pop(pitch), last_end))
         for pitch in voicing:
             sounding.setdefault(pitch, start)
@@ -296,7 +302,7 @@ def _render(style: str, spans: list[tuple[float, float, tuple[int, ...]]], meter
     events: list[tuple[int, float, float, int]] = []
     bar, beat = _meter(meter)
     if style == "pad":
-        return [(p, s, e - s, 0) for p, s, e in _pad(spans)]
+        return [(p, s, e - s, 0) for p, s, e in _pad(spans, bar)]
     if style == "block":
         for start, end, voicing in spans:
             span = end - start
@@ -329,7 +335,7 @@ def voice_progression(chords: list[tuple[float, float, Chord]], style: str, mete
     - block: each chord struck once at its start, held for its span less a short release;
     - stabs: short (16th/8th) chords on a per-bar rhythm (off-beats, syncopation), seed-chosen;
     - arpeggio: chord tones one at a time in 8ths or 16ths, up or up-down, seed-chosen;
-    - pad: held for the whole span, common tones tied into the next chord.
+    - pad: held for the whole span, common tones tied into the next chord (for up to two bars).
 
     Every note starts inside its chord's span and none passes the last chord's end; notes are sorted
     by (start, pitch); velocities are 1-127. Deterministic for a seed; `humanize` (0-1) adds small
