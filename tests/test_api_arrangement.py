@@ -36,19 +36,24 @@ def track_notes(mid, name: str) -> list[tuple[float, int, float]]:
     return []
 
 
-def test_sections_markers_bars_and_tracks(ac):
-    body = arrange(ac, genre="house", key="A minor", bpm=124, sections=SECTIONS)
-    v = body["variations"][0]
-    mid = decode_midi(v)
-    starts = [0, 16, 48, 80, 96]
-    markers = []
+def markers_of(mid) -> list[tuple[float, str]]:
+    """(beat, text) of every marker in a decoded MIDI file."""
+    out = []
     for tr in mid.tracks:
         t = 0
         for m in tr:
             t += m.time
             if m.type == "marker":
-                markers.append((t / mid.ticks_per_beat, m.text))
-    assert markers == [(s, sec["name"]) for s, sec in zip(starts, SECTIONS, strict=True)]
+                out.append((t / mid.ticks_per_beat, m.text))
+    return out
+
+
+def test_sections_markers_bars_and_tracks(ac):
+    body = arrange(ac, genre="house", key="A minor", bpm=124, sections=SECTIONS)
+    v = body["variations"][0]
+    mid = decode_midi(v)
+    starts = [0, 16, 48, 80, 96]
+    assert markers_of(mid) == [(s, sec["name"]) for s, sec in zip(starts, SECTIONS, strict=True)]
     assert [s["start"] for s in v["sections"]] == starts
     assert length_beats(mid) == 32 * 4 == body["params"]["bars"] * 4
     names = {m.name for tr in mid.tracks for m in tr if m.type == "track_name"}
@@ -120,17 +125,6 @@ def test_default_forms_are_whole_phrases():
             form = form_for(genre, bars)
             assert sum(s.bars for s in form) == bars
             assert all(s.bars % 4 == 0 for s in form), (genre, bars, form)
-
-
-def markers_of(mid) -> list[tuple[float, str]]:
-    out = []
-    for tr in mid.tracks:
-        t = 0
-        for m in tr:
-            t += m.time
-            if m.type == "marker":
-                out.append((t / mid.ticks_per_beat, m.text))
-    return out
 
 
 @pytest.mark.parametrize("genre", ["pop", "house", "trap"])

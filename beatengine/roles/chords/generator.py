@@ -110,14 +110,13 @@ class ChordGenerator(SeqCheckpoint):
         level = CV.TOKEN_LEVEL
         lean = np.float32(2.0 * max(0.0, p.complexity - 2 / 3))
         bias = np.where(level > p.max_level(), NEG_INF, lean * level).astype(np.float32)
-        style = style_of(p.genre)
         learned = p.genre in (self.cfg.trained_genres or ())
-        bias += (LEARNED_LEAN if learned else 1.0) * lean_bias(style, p.key.mode)
+        bias += (LEARNED_LEAN if learned else 1.0) * lean_bias(p.genre, p.key.mode)
         borrowed = ~DIATONIC[p.key.mode]
         if p.chromaticism <= 0:
             bias[borrowed] = NEG_INF
         else:
-            colour = colour_tokens(style, p.key.mode) & borrowed
+            colour = colour_tokens(p.genre, p.key.mode) & borrowed
             bias[borrowed & ~colour] += np.float32(OTHER_COLOUR * np.log(p.chromaticism))
             bias[colour] += np.float32(np.log(p.chromaticism) + GENRE_COLOUR)
             bias[borrowed & CV.TONIC] = NEG_INF          # the tonic keeps the mode's quality

@@ -33,6 +33,7 @@ Numerals count degrees of the requested mode's scale, so "VI" in A minor is F an
 (its 6ths, 7ths and 9ths included), lower case minor, "°" diminished and half-diminished.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -121,6 +122,9 @@ def numeral_tokens(numeral: str, mode: str) -> np.ndarray:
     return np.array([CV.token(degree, CV.CLASS_INDEX[c]) for c in FAMILY[family]])
 
 
+# tonic_tokens, lean_bias and colour_tokens are the same for every request of a genre and mode:
+# each is computed once and shared, so callers never write into what they return
+@functools.cache
 def tonic_tokens(mode: str) -> np.ndarray:
     """(V,) bool: the mode's own tonic chord in any richness (no sus chord, which leaves the
     mode's third unsaid)."""
@@ -133,8 +137,10 @@ def tonic_tokens(mode: str) -> np.ndarray:
     return out
 
 
-def lean_bias(style: HarmonyStyle, mode: str) -> np.ndarray:
+@functools.cache
+def lean_bias(genre: str, mode: str) -> np.ndarray:
     """(V,) the genre's leans and the mode's characteristic chord, as a logit bias."""
+    style = style_of(genre)
     bias = np.zeros(CV.VOCAB_SIZE, np.float32)
     for numeral, lean in style.leans.items():
         bias[numeral_tokens(numeral, mode)] += lean
@@ -145,9 +151,10 @@ def lean_bias(style: HarmonyStyle, mode: str) -> np.ndarray:
     return bias
 
 
-def colour_tokens(style: HarmonyStyle, mode: str) -> np.ndarray:
+@functools.cache
+def colour_tokens(genre: str, mode: str) -> np.ndarray:
     """(V,) bool: the borrowed chords the genre reaches for first."""
     out = np.zeros(CV.VOCAB_SIZE, bool)
-    for numeral in style.colour:
+    for numeral in style_of(genre).colour:
         out[numeral_tokens(numeral, mode)] = True
     return out

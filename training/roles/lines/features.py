@@ -9,7 +9,7 @@ from beatengine.midi_io import Note
 from beatengine.roles.chords.progression import Span
 from beatengine.roles.lines.adherence import downbeat_root_share
 from beatengine.theory import Key
-from training.roles.lines.structure import chord_tone_share, odd_sixteenth_share
+from training.roles.lines.structure import chord_at, chord_tone_share, odd_sixteenth_share
 
 LINE_SCALARS = ("notes_per_bar", "mean_duration", "pitch_range", "mean_abs_interval",
                 "stepwise_share", "in_key", "chord_tones_strong", "chord_tones_all", "odd_16ths",
@@ -36,12 +36,9 @@ def line_features(notes: list[Note], spans: list[Span], key: Key, bars: int,
     intervals = np.diff(pitches) if len(pitches) > 1 else np.zeros(0)
     scale = set(key.scale)
 
-    def chord_at(beat: float):
-        return next((s.chord for s in spans if s.start <= beat < s.end), None)
-
     in_key = strong = strong_ct = 0
     for n in notes:
-        c = chord_at(n.start)
+        c = chord_at(spans, n.start)
         pcs = c.pitch_classes if c is not None else frozenset()
         in_key += n.pitch % 12 in scale or n.pitch % 12 in pcs
         if abs(n.start * 2 - round(n.start * 2)) < 1e-6 and round(n.start * 4) % 4 == 0:

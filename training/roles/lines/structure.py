@@ -77,11 +77,15 @@ def downbeat_leap_share(notes: list[Note], spb: int, semitones: int = 12) -> flo
     return float(np.mean(leaps)) if leaps else float("nan")
 
 
+def chord_at(spans: list[Span], beat: float):
+    """The chord sounding at `beat` (None between chords)."""
+    return next((s.chord for s in spans if s.start <= beat < s.end), None)
+
+
 def chord_tone_share(notes: list[Note], spans: list[Span]) -> float:
     """Share of notes whose pitch class is in the chord sounding at their onset."""
-    def chord_at(beat: float):
-        return next((s.chord for s in spans if s.start - EPS <= beat < s.end - EPS), None)
-    hits = [n.pitch % 12 in c.pitch_classes for n in notes if (c := chord_at(n.start)) is not None]
+    hits = [n.pitch % 12 in c.pitch_classes for n in notes
+            if (c := chord_at(spans, n.start)) is not None]
     return float(np.mean(hits)) if hits else float("nan")
 
 
@@ -115,14 +119,21 @@ def idioms(notes: list[Note], spans: list[Span]) -> dict[str, float]:
             "chord_tones": chord_tone_share(notes, spans), "notes_per_bar": len(notes) / BARS}
 
 
+def mean_idioms(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Each measure's mean over the lines that define it (nan where none does)."""
+    out = {}
+    for k in rows[0]:
+        values = np.array([r[k] for r in rows])
+        out[k] = float("nan") if np.isnan(values).all() else float(np.nanmean(values))
+    return out
+
+
 def by_genre(gen: LineGenerator, role: str, seeds: int) -> tuple[dict, dict]:
     """({genre: mean idiom measures}, {genre: [line_vector]}) of the default lines."""
     table, vectors = {}, {}
     for genre in GENRE_NAMES:
         lines = default_lines(gen, role, genre, seeds)
-        rows = [idioms(n, s) for n, s in lines]
-        table[genre] = {k: float(np.nanmean([r[k] for r in rows])) if any(
-            not np.isnan(r[k]) for r in rows) else float("nan") for k in rows[0]}
+        table[genre] = mean_idioms([idioms(n, s) for n, s in lines])
         vectors[genre] = [line_vector(n, SPB, BARS) for n, _ in lines]
     return table, vectors
 
