@@ -59,9 +59,7 @@ def write_midi(song: Song) -> bytes:
     for track in song.tracks:
         events = [(0, _meta("track_name", name=track.name)),
                   (0, bytes((0xC0 | track.channel, track.program)))]
-        for n in track.notes:
-            on = _beats_to_ticks(n.start)
-            off = max(on + 1, _beats_to_ticks(n.start + n.duration))
+        for on, off, n in _ticks(track.notes):
             events.append((on, bytes((0x90 | track.channel, n.pitch, n.velocity))))
             events.append((off, bytes((0x80 | track.channel, n.pitch, 0))))
         # at one tick: meta, then program change, then note-offs before note-ons (no overlaps)
@@ -73,6 +71,21 @@ def write_midi(song: Song) -> bytes:
 
 
 _ORDER = {0xC0: 1, 0x80: 2, 0x90: 3}
+
+
+def _ticks(notes: list[Note]) -> list[tuple[int, int, Note]]:
+    """(on, off, note) ticks in the notes' order; a note struck again before it ended is cut where
+    the new one starts, since a channel has one voice per pitch (the next note-on would otherwise
+    be ended early)."""
+    ticks = []
+    for n in notes:
+        on = _beats_to_ticks(n.start)
+        ticks.append([on, max(on + 1, _beats_to_ticks(n.start + n.duration))])
+    order = sorted(range(len(notes)), key=lambda i: (notes[i].pitch, ticks[i][0]))
+    for a, b in zip(order, order[1:], strict=False):
+        if notes[a].pitch == notes[b].pitch and ticks[a][1] > ticks[b][0]:
+            ticks[a][1] = max(ticks[a][0] + 1, ticks[b][0])
+    return [(on, off, n) for (on, off), n in zip(ticks, notes, strict=True)]
 
 
 def _meta(kind: str, **fields) -> bytes:

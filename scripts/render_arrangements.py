@@ -48,10 +48,18 @@ def render(genre: str, bars: int, seed: int, out: Path, bank: ModelBank) -> list
     fig.savefig(out, dpi=70)
     plt.close(fig)
     return [f"| {s.section.name} | {s.start:g} | {s.section.bars} | {s.section.energy:.2f} | "
-            f"{', '.join(s.parts)} | "
+            f"{', '.join(s.parts)} | {density(song, s)} | "
             + " ".join(dict.fromkeys(x.symbol for x in song.spans
                                      if s.start <= x.start < s.start + s.section.bars * 4)) + " |"
             for s in song.sections]
+
+
+def density(song, placed) -> str:
+    """Notes per bar of drums / bass / chords / lead in a section."""
+    end = placed.start + placed.section.bars * 4
+    counts = [sum(placed.start <= n.start < end for n in song.notes.get(part, []))
+              for part in ("drums", "bass", "chords", "melody")]
+    return " / ".join(f"{n / placed.section.bars:.1f}" for n in counts)
 
 
 def main() -> None:
@@ -67,12 +75,17 @@ def main() -> None:
              f"{' '.join(args.genres)} --bars {args.bars} --seed {args.seed}` from the shipped "
              f"checkpoints ({bank.get('arrangement').version}): the genre's default form fitted to "
              f"{args.bars} bars, in the genre's default key and tempo; what `POST "
-             f"/generate/arrangement` returns for the same request.", ""]
+             f"/generate/arrangement` returns for the same request. Forms are whole 4-bar "
+             f"phrases (`beatengine/arrangement/forms.py`); a section's energy sets which parts "
+             f"play, how many chord voices, how loud, and how busy: no part has more notes per bar "
+             f"than in a more energetic section (`beatengine/arrangement/energy.py`). A build, "
+             f"and a breakdown into a drop, ends in a snare-roll riser.", ""]
     for genre in args.genres:
         png = ROOT / "docs" / "arrangements" / f"{genre}.png"
         rows = render(genre, args.bars, args.seed, png, bank)
         lines += [f"## {genre}", "", f"![{genre}](arrangements/{genre}.png)", "",
-                  "| section | start beat | bars | energy | parts | chords |", "|---|---|---|---|---|---|",
+                  "| section | start beat | bars | energy | parts | notes per bar (drums / bass / "
+                  "chords / lead) | chords |", "|---|---|---|---|---|---|---|",
                   *rows, ""]
     (ROOT / "docs" / "arrangements.md").write_text("\n".join(lines))
     print("\n".join(lines))

@@ -4,7 +4,9 @@ decoded MIDI: sections and markers, exact bars, one key, bass on the roots, shar
 import pytest
 
 from beatengine.arrangement import form_for
+from beatengine.arrangement.energy import thin
 from beatengine.genres import GENRE_NAMES
+from beatengine.midi_io import Note
 from beatengine.theory import parse_chord, parse_key
 from tests.conftest import CONSENT, decode_midi, make_client
 from tests.test_api_harmony import length_beats, meta, notes_of
@@ -99,11 +101,13 @@ def test_one_key_bass_roots_and_shared_progressions(ac):
 
 
 def test_form_from_bars_and_bad_requests(ac):
-    body = arrange(ac, genre="trap", bars=18, tracks=["drums", "chords"])
-    names = [s["name"] for s in body["variations"][0]["sections"]]
-    assert names == ["intro", "hook", "verse", "hook"] and body["params"]["bars"] == 18
+    body = arrange(ac, genre="trap", bars=34, tracks=["drums", "chords"])
+    sections = [(s["name"], s["bars"]) for s in body["variations"][0]["sections"]]
+    # 8 phrases, and the 2 bars over them a tag on the outro
+    assert sections == [("intro", 4), ("hook", 8), ("verse", 8), ("hook", 8), ("outro", 6)]
+    assert body["params"]["bars"] == 34
     assert {t["name"] for t in body["variations"][0]["tracks"]} == {"Drums", "Chords"}
-    assert length_beats(decode_midi(body["variations"][0])) == 72
+    assert length_beats(decode_midi(body["variations"][0])) == 136
     too_long = [{"name": "a", "bars": 40}, {"name": "b", "bars": 40}]
     r = ac.post("/generate/arrangement", json={"consent": CONSENT, "sections": too_long})
     assert r.status_code == 422 and "80 bars" in r.text
@@ -119,12 +123,16 @@ def test_form_fits_any_length():
 
 
 def test_default_forms_are_whole_phrases():
-    """Every genre's default form at 16, 24, ..., 64 bars: sections of whole 4-bar phrases."""
+    """Every genre's default form at 16, 20, ..., 80 bars: sections of 4, 8 or 16 bars; from 28
+    bars the hook section (chorus, hook or drop) returns, as long as the first time, so it can
+    replay whole."""
     for genre in GENRE_NAMES:
-        for bars in range(16, 65, 8):
+        for bars in range(16, 81, 4):
             form = form_for(genre, bars)
             assert sum(s.bars for s in form) == bars
-            assert all(s.bars % 4 == 0 for s in form), (genre, bars, form)
+            assert all(s.bars in (4, 8, 16) for s in form), (genre, bars, form)
+            hooks = [s.bars for s in form if s.name in ("chorus", "hook", "drop")]
+            assert bars < 28 or (len(hooks) >= 2 and hooks[1] == hooks[0]), (genre, bars, form)
 
 
 @pytest.mark.parametrize("genre", ["pop", "house", "trap"])
@@ -192,3 +200,98 @@ def test_your_chords_are_followed_by_every_part(client):
     assert 8 in e7                                                  # G# of E7, as given
     r = client.post("/generate/arrangement", json={"consent": CONSENT, "chords": ["H7"]})
     assert r.status_code == 422 and "H7" in r.text
+
+
+def per_bar_by_section(mid, sections) -> list[dict[str, float]]:
+    """Notes per bar of each track in each section, a note counted where its nearest 16th is (a
+    drum hit a few ms early still belongs to the section it opens)."""
+    out = []
+    for s in sections:
+        a, b = s["start"], s["start"] + s["bars"] * 4
+        out.append({name: sum(a <= round(t * 4) / 4 < b for t, _, _ in track_notes(mid, name))
+                    / s["bars"] for name in TRACKS})
+    return out
+
+
+TRACKS = ("Drums", "Bass", "Chords", "Lead")
+
+
+@pytest.mark.parametrize(("genre", "bars"), [("pop", 32), ("house", 32), ("trap", 64), ("rock", 48)])
+def test_notes_per_bar_rise_with_energy(client, genre, bars):
+    """Decoded MIDI of the default form: in every part, no section has more notes per bar than a
+    section of higher energy; the most energetic section is busier and louder than the quietest."""
+    r = client.post("/generate/arrangement", json={"consent": CONSENT, "seed": 4, "genre": genre,
+                                                   "bars": bars})
+    assert r.status_code == 200, r.text
+    v = r.json()["variations"][0]
+    mid = decode_midi(v)
+    sections = v["sections"]
+    density = per_bar_by_section(mid, sections)
+    for name in TRACKS:
+        for (lo, dlo), (hi, dhi) in ((a, b) for a in zip(sections, density, strict=True)
+                                     for b in zip(sections, density, strict=True)):
+            if lo["energy"] < hi["energy"]:
+                assert dlo[name] <= dhi[name], (name, lo, dlo[name], hi, dhi[name])
+    quiet = min(range(len(sections)), key=lambda i: sections[i]["energy"])
+    loud = max(range(len(sections)), key=lambda i: sections[i]["energy"])
+    assert sum(density[loud].values()) > 1.5 * sum(density[quiet].values())
+
+    def velocity(i):
+        s = sections[i]
+        vel = [n["velocity"] for t in v["tracks"] if t["name"] == "Chords" for n in t["notes"]
+               if s["start"] <= n["start"] < s["start"] + s["bars"] * 4]
+        return sum(vel) / len(vel)
+    assert velocity(loud) > velocity(quiet) + 10
+    chords = [(round(t, 3), p) for t, p, _ in track_notes(mid, "Chords")]
+    quiet_start = sections[quiet]["start"]
+    quiet_chords = [t for t, _ in chords if quiet_start <= t < quiet_start + sections[quiet]["bars"] * 4]
+    assert max(quiet_chords.count(t) for t in quiet_chords) <= 3     # fewer layers when quiet
+
+
+def test_a_build_rises_into_the_drop(client):
+    """House's build ends in a snare roll (8ths, then 16ths in its last bar, ever louder) in place
+    of a fill; the drop that follows starts on its downbeat with the kick."""
+    r = client.post("/generate/arrangement", json={"consent": CONSENT, "seed": 3, "genre": "house",
+                                                   "bars": 32, "tracks": ["drums"]})
+    v = r.json()["variations"][0]
+    build = next(s for s in v["sections"] if s["name"] == "build")
+    end = build["start"] + build["bars"] * 4
+    drums = track_notes(decode_midi(v), "Drums")
+    velocity = {(round(n["start"], 3), n["pitch"]): n["velocity"]
+                for t in v["tracks"] if t["is_drum"] for n in t["notes"]}
+    roll = [(t, velocity[round(t, 3), p]) for t, p, _ in drums
+            if p in (37, 38, 39, 40) and end - 8 <= t < end]
+    assert [t for t, _ in roll] == [end - 8 + k * 0.5 for k in range(8)] + [
+        end - 4 + k * 0.25 for k in range(16)]
+    louder = [vel for _, vel in roll]
+    assert louder == sorted(louder) and louder[-1] > louder[0] + 40
+    assert any(abs(t - end) < 0.1 and p in (35, 36) for t, p, _ in drums)
+
+
+def test_thinning_mutes_what_a_producer_mutes_first():
+    """A bar of kick, backbeat, 16th hats and ghost snares thinned to half keeps the kicks and the
+    backbeat and drops the soft off-beat 16ths first."""
+    kicks = [Note(36, float(b), 0.1, 110) for b in range(4)]
+    backbeat = [Note(38, b, 0.1, 105) for b in (1.0, 3.0)]
+    hats = [Note(42, k * 0.25, 0.1, 70 if k % 2 == 0 else 45) for k in range(16)]
+    ghosts = [Note(38, t, 0.1, 30) for t in (0.75, 2.25)]
+    bar = kicks + backbeat + hats + ghosts
+    kept = thin("drums", bar, 12, 4)
+    assert len(kept) == 12 and set(kicks + backbeat) <= set(kept)
+    assert not set(ghosts) & set(kept)
+    assert all(n.start % 0.5 == 0 for n in kept)
+
+
+def test_every_genre_s_default_arrangement_stays_in_its_key(client):
+    """All genres, 32 bars, default settings: at least 95% of the pitched notes in the song's key
+    and mode, the markers on 4-bar phrase boundaries."""
+    for genre in GENRE_NAMES:
+        r = client.post("/generate/arrangement", json={"consent": CONSENT, "seed": 2,
+                                                       "genre": genre, "bars": 32})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        mid = decode_midi(body["variations"][0])
+        key = parse_key(body["params"]["key"])
+        pitched = [p for name in ("Bass", "Chords", "Lead") for _, p, _ in track_notes(mid, name)]
+        assert sum(p % 12 in key.scale for p in pitched) >= 0.95 * len(pitched), genre
+        assert all(start % 16 == 0 for start, _ in markers_of(mid)), genre

@@ -150,6 +150,24 @@ def test_locked_bass_sounds_on_the_kicks_own_tick(client):
                    for s in starts)                                  # on the grid or with a kick
 
 
+def test_an_808_struck_again_on_an_early_kick_is_not_cut_short(client):
+    """Trap kicks a little early: the 808 on each kick sounds with it, and a note struck again
+    while the one before still rings ends that one there. The decoded MIDI holds every note of
+    the JSON at its full length (an overlap of one pitch would end the new note at once)."""
+    early = -0.02
+    kicks = [{"pitch": 36, "start": max(0.0, b * 4 + off + early), "duration": 0.25,
+              "velocity": 100} for b in range(4) for off in (0.0, 1.5, 2.5)]
+    for seed in range(4):
+        r = post(client, "bassline", genre="trap", bars=4, bpm=140, chords=FOLLOW, drums=kicks,
+                 seed=seed)
+        v = r.json()["variations"][0]
+        sent = sorted((round(n["start"], 3), n["pitch"], n["duration"]) for n in v["tracks"][0]["notes"])
+        for (s1, p1, d1), (s2, p2, _) in itertools.pairwise(sent):
+            assert not (p1 == p2 and s1 + d1 > s2 + 1e-6), (s1, d1, s2)
+        decoded = notes_of(decode_midi(v))
+        assert len(decoded) == len(sent) and min(d for _, _, d in decoded) >= 0.1
+
+
 def test_jazz_melody_swings_and_genres_differ(client):
     _, jazz = made(client, "melody", genre="jazz", bars=4, chords=["Dm7", "G7", "Cmaj7", "A7"],
                    humanize=0.0)

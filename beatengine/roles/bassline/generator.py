@@ -80,8 +80,11 @@ class BasslineGenerator(LineGenerator):
         for n, (step, _, _) in zip(notes, line, strict=True):
             shift = float(p.kick_offsets[step]) if step < len(p.kicks) and p.kicks[step] else 0.0
             start = max(0.0, n.start + shift)
-            if out and out[-1].start + out[-1].duration > start and not self.glides(p):
-                prev = out[-1]                  # an early kick: the note before makes room
+            # an early kick: the note before makes room (an 808 glides into a new pitch over
+            # the overlap, but the same pitch struck again must not overlap: MIDI has one voice)
+            if out and out[-1].start + out[-1].duration > start and (
+                    not self.glides(p) or out[-1].pitch == n.pitch):
+                prev = out[-1]
                 out[-1] = Note(prev.pitch, prev.start, round(max(start - prev.start, 1e-3), 6),
                                prev.velocity)
             out.append(Note(n.pitch, round(start, 6), round(n.start + n.duration - start, 6),

@@ -329,7 +329,7 @@ def _render(style: str, spans: list[tuple[float, float, tuple[int, ...]]], meter
 
 def voice_progression(chords: list[tuple[float, float, Chord]], style: str, meter: str = "4/4",
                       low: int = 48, high: int = 76, velocity: int = 90, seed: int = 0,
-                      humanize: float = 0.0) -> list[Note]:
+                      humanize: float = 0.0, max_voices: int = 5) -> list[Note]:
     """Voice-led notes for `chords` ((start beat, duration beats, chord), in time order) in a style:
 
     - block: each chord struck once at its start, held for its span less a short release;
@@ -339,7 +339,8 @@ def voice_progression(chords: list[tuple[float, float, Chord]], style: str, mete
 
     Every note starts inside its chord's span and none passes the last chord's end; notes are sorted
     by (start, pitch); velocities are 1-127. Deterministic for a seed; `humanize` (0-1) adds small
-    velocity variation only. Raises ValueError for an unknown style, meter or bad spans.
+    velocity variation only; `max_voices` caps each chord's voices (see `voice_chord`). Raises
+    ValueError for an unknown style, meter or bad spans.
     """
     if style not in VOICING_STYLES:
         raise ValueError(f"unknown voicing style {style!r}; styles: {', '.join(VOICING_STYLES)}")
@@ -353,7 +354,7 @@ def voice_progression(chords: list[tuple[float, float, Chord]], style: str, mete
             raise ValueError(f"chord {chord.symbol} at beat {start} has duration {duration}")
         if spans and start < spans[-1][1] - _EPS:
             raise ValueError(f"chord {chord.symbol} at beat {start} overlaps the previous chord")
-        previous = voice_chord(chord, previous, low, high)
+        previous = voice_chord(chord, previous, low, high, max_voices)
         spans.append((start, start + duration, previous))
     rng = random.Random(seed)
     events = _render(style, spans, meter, rng)
