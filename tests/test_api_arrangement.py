@@ -295,3 +295,34 @@ def test_every_genre_s_default_arrangement_stays_in_its_key(client):
         pitched = [p for name in ("Bass", "Chords", "Lead") for _, p, _ in track_notes(mid, name)]
         assert sum(p % 12 in key.scale for p in pitched) >= 0.95 * len(pitched), genre
         assert all(start % 16 == 0 for start, _ in markers_of(mid)), genre
+
+
+def bar_hits(drums, bar: int) -> set[tuple[float, int]]:
+    """(16th step in the bar, pitch) of the drum hits of one bar (song bars of 4 beats)."""
+    return {(round((t - bar * 4) * 4), p) for t, p, _ in drums if bar * 4 <= round(t * 4) / 4 < bar * 4 + 4}
+
+
+def test_a_returning_section_replays_its_drums_and_bass(client):
+    """Pop, 32 bars: intro 4, verse 8, chorus 8, verse 4, chorus 8. The 4-bar second verse plays
+    the first verse's first three bars and its fill bar; the closing chorus the first chorus's
+    bars, its fill bar replaced by the bar a phrase earlier. Crashes only on phrase starts, one
+    on each chorus's downbeat."""
+    r = client.post("/generate/arrangement", json={"consent": CONSENT, "seed": 1, "genre": "pop",
+                                                   "bars": 32})
+    v = r.json()["variations"][0]
+    assert [(s["name"], s["bars"]) for s in v["sections"]] == [
+        ("intro", 4), ("verse", 8), ("chorus", 8), ("verse", 4), ("chorus", 8)]
+    mid = decode_midi(v)
+    drums = track_notes(mid, "Drums")
+    # song bars (from 1): verse 2 = bars 21-24, verse 1 = 5-12; chorus 2 = 25-32, chorus 1 = 13-20
+    replayed = [(21, 5), (22, 6), (23, 7), (24, 12)] + [(25 + k, 13 + k) for k in range(7)] + [
+        (32, 16)]
+    for new, old in replayed:
+        a, b = bar_hits(drums, new - 1), bar_hits(drums, old - 1)
+        assert a and len(a & b) >= 0.9 * len(a | b), (new, old)
+    bass = {(round(t - 48, 3), p) for t, p, _ in track_notes(mid, "Bass") if 48 <= t < 76}
+    again = {(round(t - 96, 3), p) for t, p, _ in track_notes(mid, "Bass") if 96 <= t < 124}
+    assert bass and len(bass & again) >= 0.9 * len(bass)
+    crashes = [t for t, p, _ in drums if p == 49]
+    assert all(abs(t / 16 - round(t / 16)) < 0.01 for t in crashes)
+    assert {48, 96} <= {round(t) for t in crashes}

@@ -1,5 +1,6 @@
 """Whole songs from the role engines: forms in phrases (`forms`), what energy does to the parts
-(`energy`), and the arranger that writes every section's parts (`arranger`)."""
+(`energy`), returning sections as copies (`replay`), and the arranger that writes every section's
+parts (`arranger`)."""
 
 from beatengine.arrangement.arranger import (
     Arrangement,

@@ -13,11 +13,14 @@ one another, built from the role engines.
 
 from dataclasses import dataclass, field
 
+from beatengine.arrangement import replay
 from beatengine.arrangement.energy import (
     PARTS,
     SNARES,
     chord_voices,
+    crashes_placed,
     drums_left_out,
+    fills_into,
     gain,
     order_by_energy,
     parts_for,
@@ -37,7 +40,9 @@ from beatengine.roles.lines.generator import LineParams
 from beatengine.roles.melody.generator import MelodyGenerator
 from beatengine.theory import Key
 
-REGISTERS = {"bass": (28, 50), "chords": (52, 74), "melody": (74, 96)}
+# bass E1-D3, chords C3-G4, lead F4-F6: the lead in the melody model's own range (60-84) and
+# above the chords (a lead forced higher piles onto its lowest note)
+REGISTERS = {"bass": (28, 50), "chords": (48, 67), "melody": (65, 89)}
 
 PartNotes = dict[str, list[Note]]        # part -> notes, in section beats
 
@@ -76,6 +81,18 @@ def _placed(notes: list[Note], offset: float, energy: float) -> list[Note]:
                  min(127, max(1, round(n.velocity * g)))) for n in sorted(notes, key=lambda n: n.start)]
 
 
+@dataclass
+class First:
+    """What a section played the first time, for its returns to replay."""
+    bars: int
+    parts: list[str]
+    spans: list[Span]
+    fill: bool
+    rise: int
+    notes: PartNotes
+    risers: PartNotes
+
+
 def _seed(p: ArrangementParams, i: int) -> int:
     """A section's seed: its name's first section's, so a returning section is written alike."""
     first = next(j for j, s in enumerate(p.sections) if s.name == p.sections[i].name)
@@ -95,7 +112,7 @@ class Arranger:
         written: list[PartNotes] = []
         risers: list[PartNotes] = []
         lighter: list[dict[str, list[list[Note]]]] = []
-        replays: dict[tuple, tuple[PartNotes, PartNotes]] = {}
+        firsts: dict[str, First] = {}
         start = 0.0
         for i, sec in enumerate(p.sections):
             parts = parts_for(sec.energy, p.parts, p.genre, sec.name)
@@ -103,14 +120,7 @@ class Arranger:
             spans = self.section_chords(p, sec, start, progressions)
             out.spans += [Span(s.start + start, s.end + start, s.chord, s.symbol) for s in spans]
             following = p.sections[i + 1].energy if i + 1 < len(p.sections) else None
-            # a section that returns as it was (same length, parts, chords and hand-over) plays
-            # its drums and bass again, as a producer copies a chorus; the lead always returns
-            again = (sec.name, sec.bars, tuple(parts), tuple(spans), following is None,
-                     riser_bars(sec.name, sec.bars, following))
-            if again not in replays:
-                drums, rise = self.drum_part(p, i, parts, following)
-                replays[again] = drums | self.bass_part(p, i, parts, spans, drums.get("drums")), rise
-            notes, rise = dict(replays[again][0]), replays[again][1]
+            notes, rise = self.drums_and_bass(p, i, parts, spans, following, firsts)
             notes |= self.lead_part(p, i, parts, spans, leads)
             versions = self.chord_part(p, sec, spans) if "chords" in parts else []
             if versions:
@@ -127,25 +137,46 @@ class Arranger:
                                            placed.section.energy)
         return out
 
-    def drum_part(self, p: ArrangementParams, i: int, parts: list[str],
-                  following: float | None) -> tuple[PartNotes, PartNotes]:
+    def drums_and_bass(self, p: ArrangementParams, i: int, parts: list[str], spans: list[Span],
+                       following: float | None, firsts: dict[str, "First"]
+                       ) -> tuple[PartNotes, PartNotes]:
+        """The section's drums and bass, and its riser. A section that returns with the same
+        parts and chords replays the first time's (cut to its length, `replay`); otherwise they
+        are written, with the first time's seed."""
+        sec = p.sections[i]
+        bpb = beats_per_bar(p.time_signature)
+        rise = riser_bars(sec.name, sec.bars, following)
+        fill = fills_into(sec.energy, following) and not rise
+        first = firsts.get(sec.name)
+        if first and first.parts == parts and first.rise == rise:
+            bars = replay.bar_map(first.bars, sec.bars, first.fill, fill)
+            if bars and replay.chords_match(first.spans, spans, bars, bpb):
+                notes = {part: replay.remap(n, bars, bpb) for part, n in first.notes.items()}
+                return notes, {part: replay.remap(n, bars, bpb) for part, n in first.risers.items()}
+        drums, risers = self.drum_part(p, i, parts, rise, fill)
+        notes = drums | self.bass_part(p, i, parts, spans, drums.get("drums"))
+        firsts.setdefault(sec.name, First(sec.bars, parts, spans, fill, rise, notes, risers))
+        return notes, risers
+
+    def drum_part(self, p: ArrangementParams, i: int, parts: list[str], rise: int, fill: bool
+                  ) -> tuple[PartNotes, PartNotes]:
         """The section's drums, and its riser (kept apart: thinning never touches it). Every new
         section is announced by a fill in the bar before it, or by the riser that replaces it."""
         sec = p.sections[i]
         if "drums" not in parts or self.drums is None:
             return {}, {}
         bpb = beats_per_bar(p.time_signature)
-        rise = riser_bars(sec.name, sec.bars, following)
-        fill = following is not None and not rise
+        left_out = drums_left_out(p.genre, sec.name, sec.energy)
         d = self.drums.generate(DrumParams(
             genre=p.genre, bpm=p.bpm, bars=sec.bars, time_signature=p.time_signature,
             density=0.25 + 0.6 * sec.energy, fills=sec.bars if fill else 0,
-            temperature=p.temperature, seed=_seed(p, i),
-            exclude=drums_left_out(p.genre, sec.name, sec.energy)))[0]
+            temperature=p.temperature, seed=_seed(p, i), exclude=left_out))[0]
+        enters = i > 0 and sec.energy >= 0.6 and "crash" not in left_out
+        drums = crashes_placed(d.notes, bpb, enters)
         if not rise:
-            return {"drums": d.notes}, {}
+            return {"drums": drums}, {}
         roll_from = (sec.bars - rise) * bpb - 0.125       # the roll replaces the snare there
-        drums = [n for n in d.notes if not (n.pitch in SNARES and n.start >= roll_from)]
+        drums = [n for n in drums if not (n.pitch in SNARES and n.start >= roll_from)]
         return {"drums": drums}, {"drums": riser(sec.bars, rise, bpb)}
 
     @staticmethod
@@ -157,7 +188,7 @@ class Arranger:
         style = "pad" if sec.energy < 0.45 else GENRE_VOICING.get(p.genre, "block")
         chords = [(s.start, s.beats, s.chord) for s in spans]
         return [voice_progression(chords, style, p.time_signature, low, high, seed=p.seed,
-                                  max_voices=voices)
+                                  humanize=0.3, max_voices=voices)
                 for voices in range(chord_voices(sec.energy), 1, -1)]
 
     def bass_part(self, p: ArrangementParams, i: int, parts: list[str], spans: list[Span],

@@ -3,7 +3,9 @@
 - which parts play (`parts_for`) and which drum pieces (`drums_left_out`);
 - how many voices the chords have and how loud every part is (`chord_voices`, `gain`);
 - a riser (a snare roll, 8ths then 16ths, getting louder) at the end of a build or breakdown that
-  leads into a drop or chorus (`riser`);
+  leads into a drop or chorus (`riser`); fills only into a section as busy or busier
+  (`fills_into`); crashes only on phrase starts, one where a busy section enters
+  (`crashes_placed`);
 - density that follows energy (`order_by_energy`): after the parts are written, a section is thinned
   until, part by part, it has no more notes per bar than any section of higher energy. Thinning
   drops what a producer mutes first: chord voices (the chords voiced again with fewer), off-beat
@@ -24,6 +26,8 @@ TOMS_AND_CRASH = ["low_tom", "mid_tom", "high_tom", "crash"]
 KICKS = frozenset({35, 36})
 SNARES = frozenset({37, 38, 39, 40})
 RISER_PITCH = 38                    # the acoustic snare: the classic snare-roll build
+CRASH = 49
+CRASHES = frozenset({49, 52, 55, 57})
 LEADS_INTO_DROP = 0.85              # a following section at least this energetic is a "drop"
 _EPS = 1e-6
 
@@ -82,6 +86,24 @@ def _on(t: float, unit: float) -> bool:
     return abs(t / unit - round(t / unit)) < _EPS
 
 
+def fills_into(energy: float, following: float | None) -> bool:
+    """A fill announces a section as busy or busier; into a quieter one (a drop into its
+    breakdown) the groove just stops, so nothing builds into nothing."""
+    return following is not None and following >= energy - 0.5
+
+
+def crashes_placed(notes: list[Note], bar_beats: int, enters: bool, velocity: int = 100
+                   ) -> list[Note]:
+    """Crashes only where a phrase starts (a 4-bar boundary), and one on the section's first
+    downbeat when it `enters` (a busy section after another): the transition is on the boundary."""
+    phrase = 4 * bar_beats
+    kept = [n for n in notes if n.pitch not in CRASHES
+            or abs(n.start / phrase - round(n.start / phrase)) * phrase < 0.125]
+    if enters and not any(n.pitch in CRASHES and abs(n.start) < 0.125 for n in kept):
+        kept.append(Note(CRASH, 0.0, 1.0, velocity))
+    return kept
+
+
 def metric_weight(t: float, bar_beats: int) -> int:
     """4 on a bar line, 3 on a beat, 2 on an 8th, 1 on a 16th, taken at the nearest 16th (drums
     sound a little early or late of their step); 0 for a note more than a 32nd off the grid."""
@@ -101,36 +123,55 @@ def _ranks(notes: list[Note]) -> list[int]:
     return [sorted(by_start[round(n.start, 4)]).index(n.pitch) for n in notes]
 
 
-def _drum_key(notes: list[Note], bar_beats: int) -> list[tuple]:
-    # the kick and the snare on the beat are the groove's skeleton: they stay
+def _spread(notes: list[Note], bar_beats: int) -> list[float]:
+    """A tie-break that spreads thinning over the bars and within them: the k-th note of one
+    metric weight in its bar scores the number of times 2 divides k (the first scores highest), so
+    every other such note goes first, in every bar alike, before any bar loses more."""
+    seen: dict[tuple[int, int], int] = {}
+    out = []
+    for n in notes:
+        slot = (int(n.start // bar_beats), metric_weight(n.start, bar_beats))
+        k = seen[slot] = seen.get(slot, -1) + 1
+        out.append(float("inf") if k == 0 else (k & -k).bit_length())
+    return out
+
+
+def _drum_key(notes: list[Note], bar_beats: int, quiet_from: float) -> list[tuple]:
+    # the kick and the snare on the beat are the groove's skeleton: they stay; under a riser
+    # the rest of the kit goes first
     return [(n.pitch in (KICKS | SNARES) and metric_weight(n.start, bar_beats) >= 3,
-             metric_weight(n.start, bar_beats), n.velocity) for n in notes]
+             n.start < quiet_from, metric_weight(n.start, bar_beats), spread, n.velocity)
+            for n, spread in zip(notes, _spread(notes, bar_beats), strict=True)]
 
 
-def _bass_key(notes: list[Note], bar_beats: int) -> list[tuple]:
-    return [(metric_weight(n.start, bar_beats) == 4, metric_weight(n.start, bar_beats), n.duration,
-             n.velocity) for n in notes]
+def _bass_key(notes: list[Note], bar_beats: int, quiet_from: float) -> list[tuple]:
+    return [(metric_weight(n.start, bar_beats) == 4, metric_weight(n.start, bar_beats), spread,
+             n.duration, n.velocity)
+            for n, spread in zip(notes, _spread(notes, bar_beats), strict=True)]
 
 
-def _chord_key(notes: list[Note], bar_beats: int) -> list[tuple]:
+def _chord_key(notes: list[Note], bar_beats: int, quiet_from: float) -> list[tuple]:
     # (the voices were already cut to the fewest the chord allows) off-beat strikes go first
-    return [(metric_weight(n.start, bar_beats), rank < 2, n.velocity)
-            for n, rank in zip(notes, _ranks(notes), strict=True)]
+    return [(metric_weight(n.start, bar_beats), spread, rank < 2, n.velocity)
+            for n, rank, spread in zip(notes, _ranks(notes), _spread(notes, bar_beats), strict=True)]
 
 
-def _melody_key(notes: list[Note], bar_beats: int) -> list[tuple]:
-    return [(metric_weight(n.start, bar_beats), n.duration, n.velocity) for n in notes]
+def _melody_key(notes: list[Note], bar_beats: int, quiet_from: float) -> list[tuple]:
+    return [(metric_weight(n.start, bar_beats), spread, n.duration, n.velocity)
+            for n, spread in zip(notes, _spread(notes, bar_beats), strict=True)]
 
 
-KEEP_FIRST: dict[str, Callable[[list[Note], int], list[tuple]]] = {
+KEEP_FIRST: dict[str, Callable[[list[Note], int, float], list[tuple]]] = {
     "drums": _drum_key, "bass": _bass_key, "chords": _chord_key, "melody": _melody_key}
 
 
-def thin(part: str, notes: list[Note], keep: int, bar_beats: int) -> list[Note]:
-    """`notes` less the ones a producer would mute first, down to `keep` (time order kept)."""
+def thin(part: str, notes: list[Note], keep: int, bar_beats: int,
+         quiet_from: float = float("inf")) -> list[Note]:
+    """`notes` less the ones a producer would mute first, down to `keep` (time order kept);
+    drum notes from `quiet_from` (a riser's start) go before the others."""
     if len(notes) <= keep:
         return notes
-    keys = KEEP_FIRST[part](notes, bar_beats)
+    keys = KEEP_FIRST[part](notes, bar_beats, quiet_from)
     order = sorted(range(len(notes)), key=lambda i: keys[i], reverse=True)
     chosen = sorted(order[:max(0, keep)])
     return [notes[i] for i in chosen]
@@ -156,8 +197,9 @@ def order_by_energy(energies: list[float], bars: list[int], written: list[dict[s
                 continue
             versions = lighter[i].get(part, [])
             fits = [v for v in versions if len(v) <= keep]
-            written[i][part] = fits[0] if fits else thin(part, (versions or [written[i][part]])[-1],
-                                                         keep, bar_beats)
+            quiet_from = min((n.start for n in fixed[i].get(part, [])), default=float("inf"))
+            written[i][part] = fits[0] if fits else thin(
+                part, (versions or [written[i][part]])[-1], keep, bar_beats, quiet_from)
 
 
 def _count(written: dict[str, list[Note]], fixed: dict[str, list[Note]], part: str) -> int:

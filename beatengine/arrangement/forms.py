@@ -26,10 +26,10 @@ class Section:
     chords: tuple[Span, ...] | None = None    # the section's own progression (from its start)
 
 
-# a section's energy by name; a returning verse, chorus or hook lifts by ENERGY_LIFT each time
-ENERGY = {"intro": 0.3, "verse": 0.55, "chorus": 0.9, "hook": 0.85, "bridge": 0.65, "break": 0.45,
-          "build": 0.6, "drop": 1.0, "breakdown": 0.35, "outro": 0.35}
-ENERGY_LIFT = {"verse": 0.05, "chorus": 0.05, "hook": 0.05}
+# a section's energy by name. A section that returns has the same energy (it replays the first
+# time's parts), and the quiet sections share one, so none is thinned to match another.
+ENERGY = {"intro": 0.3, "verse": 0.55, "chorus": 0.9, "hook": 0.9, "bridge": 0.65, "break": 0.45,
+          "build": 0.6, "drop": 1.0, "breakdown": 0.3, "outro": 0.3}
 
 SONG = {  # pop, rock, R&B, funk, jazz, latin, reggae, lo-fi ...: verse / chorus
     1: "chorus:1",
@@ -111,15 +111,6 @@ def _phrases_for(table: dict[int, str], phrases: int) -> list[tuple[str, int]]:
     return form
 
 
-def _with_energies(form: list[tuple[str, int]]) -> list[tuple[str, int, float]]:
-    seen: dict[str, int] = {}
-    out = []
-    for name, phrases in form:
-        k = seen[name] = seen.get(name, -1) + 1
-        out.append((name, phrases, min(1.0, ENERGY[name] + k * ENERGY_LIFT.get(name, 0.0))))
-    return out
-
-
 def form_for(genre: str, bars: int) -> list[Section]:
     """The genre's default form for exactly `bars` bars (see the module docstring)."""
     if bars < 1:
@@ -129,8 +120,7 @@ def form_for(genre: str, bars: int) -> list[Section]:
     if phrases == 0:
         name, _ = _parse(table[1])[0]
         return [Section(name, bars, ENERGY[name])]
-    sections = [Section(name, n * PHRASE_BARS, energy)
-                for name, n, energy in _with_energies(_phrases_for(table, phrases))]
+    sections = [Section(name, n * PHRASE_BARS, ENERGY[name]) for name, n in _phrases_for(table, phrases)]
     last = sections[-1]
     sections[-1] = Section(last.name, last.bars + extra, last.energy)
     return sections
