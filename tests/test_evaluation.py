@@ -78,6 +78,24 @@ def test_gate_names_every_failure():
     assert "(boosting)" in ev.gate(results)[1][0]
 
 
+def test_served_chord_following_may_trail_markov_only_towards_the_real_lines():
+    """As served, a model under Markov on a following measure fails, unless it is nearer the
+    real lines (real basses tie the root over a bar line: 0.875 of their downbeats struck)."""
+    base = {"realism": {"model": {"c2st_auc": 0.6}, "markov": {"c2st_auc": 0.7}},
+            "controls": {"model": {"bars": 1.0, "tempo": 1.0, "time_signature": 1.0,
+                                   "density_rank_corr": 0.7}},
+            "genre_ratio": 0.95, "copy_rates": {"model": 0.03, "real_b": 0.01}}
+    follow = {"real_a": {"downbeat_roots": 0.875}, "markov": {"downbeat_roots": 0.97},
+              "model": {"downbeat_roots": 0.95}}
+    assert ev.gate({**base, "chord_following": follow}) == (True, [])
+    follow["model"]["downbeat_roots"] = 0.70          # below Markov and further from real
+    passed, why = ev.gate({**base, "chord_following": follow})
+    assert not passed and "downbeat_roots 0.700 below Markov" in why[0]
+    del follow["real_a"]                              # no real reference: Markov is the bar
+    follow["model"]["downbeat_roots"] = 0.95
+    assert not ev.gate({**base, "chord_following": follow})[0]
+
+
 @pytest.fixture(scope="module")
 def varied_run(tmp_path_factory) -> tuple[Path, Path, Path]:
     """A tiny model trained (and evaluated by run_training) on grooves that differ per file."""

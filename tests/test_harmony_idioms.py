@@ -168,6 +168,24 @@ def test_an_808_struck_again_on_an_early_kick_is_not_cut_short(client):
         assert len(decoded) == len(sent) and min(d for _, _, d in decoded) >= 0.1
 
 
+def test_bass_holds_only_the_root_into_a_bar_or_a_change(client):
+    """At every bar line and chord change the bass strikes the chord's bass note or holds it from
+    before (real bass lines tie the root over a bar line); never another note held into it. Over
+    a progression that repeats its chords, some pop lines do tie."""
+    chords = ["C", "C", "Am", "Am", "F", "F", "G", "G"]
+    ties = 0
+    for seed in range(12):
+        _, notes = made(client, "bassline", genre="pop", bars=8, chords=chords, seed=seed)
+        for bar, symbol in enumerate(chords):
+            t, root = bar * 4, parse_chord(symbol).bass_pc
+            struck = [p for s, p, _ in notes if abs(s - t) < 1e-6]
+            held = [p for s, p, d in notes if s < t - 1e-6 and s + d > t + 1e-6]
+            assert struck or held, (seed, bar)
+            assert min(struck or held) % 12 == root, (seed, bar, struck, held)
+            ties += not struck
+    assert ties > 0
+
+
 def test_jazz_melody_swings_and_genres_differ(client):
     _, jazz = made(client, "melody", genre="jazz", bars=4, chords=["Dm7", "G7", "Cmaj7", "A7"],
                    humanize=0.0)

@@ -32,6 +32,13 @@ class BasslineGenerator(LineGenerator):
             p = replace(p, kicks=idioms.typical_kicks(p.genre, p.time_signature, p.bars, p.seed))
         return super().prepare(p)
 
+    @staticmethod
+    def ties_roots(p: LineParams) -> bool:
+        """Whether the line may hold its root through a bar line or a change (not a walking
+        bass, which strikes every beat, nor a one drop or an off-beat bass, which leave it open)."""
+        return (p.constrained and p.genre not in idioms.WALKING
+                and not idioms.open_downbeat(p.genre, p.time_signature))
+
     def chord_tone_strength(self, p: LineParams) -> float:
         return self.walking_chord_tone_lean if p.genre in idioms.WALKING else self.chord_tone_lean
 
@@ -44,7 +51,8 @@ class BasslineGenerator(LineGenerator):
     def add_role_masks(self, bias: np.ndarray, pitches: np.ndarray, steps: list, p: LineParams,
                        spb: int) -> None:
         bias += masks.bass_root_mask(pitches, steps, spb,
-                                     rest_ok=idioms.open_downbeat(p.genre, p.time_signature))
+                                     rest_ok=idioms.open_downbeat(p.genre, p.time_signature),
+                                     hold_ok=self.ties_roots(p))
         rhythm = idioms.rhythm_bias(p.genre, p.time_signature, len(steps), self.vocab.size,
                                     kicks_given=p.kicks is not None)
         if rhythm is not None:
@@ -66,6 +74,7 @@ class BasslineGenerator(LineGenerator):
             lines_rhythm.age_hold_hook(cal["hold_by_age"], self.vocab.size) if cal else None,
             masks.onset_per_bar_hook(spb, self.vocab.size),
             masks.first_note_root_hook(pitches, steps, spb) if open_downbeat else None,
+            masks.held_root_hook(pitches, steps, spb, self.vocab.size) if self.ties_roots(p) else None,
             idioms.interval_hook(pitches, spb, walking=p.genre in idioms.WALKING,
                                  targets=idioms.approach_targets(steps, spb)))
 

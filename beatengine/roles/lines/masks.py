@@ -74,20 +74,45 @@ def chord_tone_nudge(pitches: np.ndarray, steps: list[Chord | None], strong: np.
     return out
 
 
+def _bass_targets(steps: list[Chord | None], spb: int) -> list[int]:
+    """The steps where a bar or a chord starts."""
+    return [t for t, c in enumerate(steps)
+            if c is not None and (t % spb == 0 or t == 0 or steps[t - 1] != c)]
+
+
 def bass_root_mask(pitches: np.ndarray, steps: list[Chord | None], spb: int,
-                   rest_ok: bool = False) -> np.ndarray:
+                   rest_ok: bool = False, hold_ok: bool = False) -> np.ndarray:
     """Where a bar or a chord starts, only the chord's bass note (root, or the slash bass) in any
     octave may sound: the line lands on it at every downbeat and every change. With `rest_ok`
-    (a one drop, an off-beat house bass) the line may also leave that step empty."""
+    (a one drop, an off-beat house bass) the line may also leave that step empty; with `hold_ok`
+    it may hold a note through it, which `held_root_hook` allows only for the chord's bass note."""
     out = np.zeros(pitches.shape, np.float32)
-    for t, c in enumerate(steps):
-        if c is None or not (t % spb == 0 or t == 0 or steps[t - 1] != c):
-            continue
-        allowed = (pitches[t] >= 0) & (pitches[t] % 12 == c.bass_pc)
-        if rest_ok:
-            allowed[REST] = True
+    for t in _bass_targets(steps, spb):
+        allowed = (pitches[t] >= 0) & (pitches[t] % 12 == steps[t].bass_pc)
+        allowed[REST] |= rest_ok
+        allowed[HOLD] |= hold_ok
         out[t, ~allowed] = NEG_INF
     return out
+
+
+def held_root_hook(pitches: np.ndarray, steps: list[Chord | None], spb: int, vocab_size: int):
+    """A bass may tie into a bar or a chord change only with the new chord's bass note sounding
+    (real bass lines hold the root over a bar line or a change about one time in ten, POP909):
+    HOLD there is masked unless the note still sounding is that pitch class."""
+    targets = set(_bass_targets(steps, spb)) - {0}
+
+    def hook(t: int, tokens: np.ndarray) -> np.ndarray | None:
+        if t not in targets:
+            return None
+        bias = np.zeros((len(tokens), vocab_size), np.float32)
+        for b, row in enumerate(tokens):
+            struck = np.nonzero(row >= 2)[0]
+            last = struck[-1] if len(struck) else -1
+            sounding = last >= 0 and not (row[last + 1:] == REST).any()
+            if not (sounding and pitches[last, row[last]] % 12 == steps[t].bass_pc):
+                bias[b, HOLD] = NEG_INF
+        return bias
+    return hook
 
 
 def first_note_root_hook(pitches: np.ndarray, steps: list[Chord | None], spb: int):
