@@ -118,7 +118,9 @@ class LineRequest(HarmonyRequest):
     chromaticism: float = Field(0.0, ge=0, le=1, description="0 keeps every note in the key "
                                 "unless the chord holds it; higher allows passing tones on weak "
                                 "16ths.", examples=[0.0])
-    humanize: float = Field(0.3, ge=0, le=1, description="Velocity variation.", examples=[0.3])
+    humanize: float = Field(0.3, ge=0, le=1, description="Velocity variation, and for a "
+                            "melody articulation: above 0 its notes are released before the next "
+                            "one as a player would (0 keeps the grid's lengths).", examples=[0.3])
 
     @model_validator(mode="after")
     def _register(self) -> "LineRequest":

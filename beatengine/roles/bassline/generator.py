@@ -26,6 +26,7 @@ class BasslineGenerator(LineGenerator):
     register = bassline_vocab.REGISTER
     chord_tone_lean = 1.5      # a bass that does not sit on chord tones on the beat is wrong
     walking_chord_tone_lean = 0.5   # a walking line passes through scale steps on the beat
+    articulates = False
 
     def prepare(self, p: LineParams) -> Prepared:
         if p.kicks is None and p.constrained:

@@ -29,6 +29,11 @@ from beatengine.theory import Key, parse_chord
 
 NGRAM = 8                       # notes per originality n-gram
 GLIDE_BEATS = 0.125             # a 32nd of overlap: a DAW 808 with portamento glides into the note
+# articulation at humanize 0.3 (the default; 0 keeps the grid's lengths): a player releases a note
+# before the next one (to 0.8 of the gap, by a 16th at most) and holds a note that a rest follows
+# a little past the grid (to 1.5 of its length), each by +-10%. Held-out POP909 lines: a note lasts
+# a median 0.76 of the gap to the next, an 8th-gap note 0.33-0.49 beats (the grid: 0.25 or 0.5).
+RELEASE, STRETCH, SPREAD = 0.2, 0.5, 0.1
 
 
 @dataclass
@@ -79,12 +84,31 @@ def note_ngram_hashes(notes: list[Note]) -> np.ndarray:
                                  NGRAM)
 
 
+def articulated(start: float, length: float, gap: float, bar: float, amount: float,
+                rng: np.random.Generator) -> float:
+    """A grid note's played length (beats): released before the next onset (by RELEASE of the gap,
+    at most a 16th), and a little past the grid where a rest follows, but never into the next beat
+    (a rest on the beat is the line's: a one drop, an off-beat bass) nor past the next onset; a
+    note tied over a bar line still sounds on its downbeat. `amount` 0-1 scales it all."""
+    beat_left = np.floor(start + length - 1e-6) + 1 - start
+    stretched = min(length * (1 + STRETCH * amount), max(length, beat_left))
+    release = min(gap * RELEASE, 1 / STEPS_PER_BEAT) * amount
+    played = min(gap - release, stretched) * (1 + SPREAD * amount * rng.uniform(-1, 1))
+    tied_over = np.floor((start + length - 1e-6) / bar) * bar - start      # beats to the last bar line
+    floor = tied_over + 1 / STEPS_PER_BEAT if tied_over > 0 else 1 / (2 * STEPS_PER_BEAT)
+    return max(floor, min(played, gap, max(length, beat_left)))
+
+
 class LineGenerator(SeqCheckpoint):
     """A loaded line checkpoint. Subclasses set `vocab`, `spec`, `register` and
     `chord_tone_lean` and fill in the hooks below."""
 
     vocab: LV.LineVocab
     register: tuple[int, int]
+    # whether notes are released before the next as a player's are (`articulated`): a melody is;
+    # a bass keeps its grid lengths (measured against POP909's basses, releasing them made the
+    # lines easier to tell from real ones, C2ST 0.870 -> 0.899)
+    articulates: bool = True
     chord_tone_lean: float    # logit lean towards chord tones on strong beats
 
     def references(self, steps: list, p: LineParams) -> np.ndarray:
@@ -193,6 +217,8 @@ class LineGenerator(SeqCheckpoint):
             return step / STEPS_PER_BEAT + (late if late and step % 4 == 2 else 0.0)
 
         notes = []
+        amount = min(1.0, p.humanize / 0.3) if self.articulates and not glide else 0.0
+        bar = steps_per_bar(p.time_signature) / STEPS_PER_BEAT
         for i, (start, length, pitch) in enumerate(line):
             s = at(start)
             d = max(at(start + length) - s, 1 / STEPS_PER_BEAT)
@@ -201,5 +227,8 @@ class LineGenerator(SeqCheckpoint):
             legato = i + 1 < len(line) and line[i + 1][0] == start + length
             if glide and legato and line[i + 1][2] != pitch:
                 d += GLIDE_BEATS
+            if amount:
+                gap = at(line[i + 1][0]) - s if i + 1 < len(line) else d
+                d = articulated(s, d, gap, bar, amount, rng)
             notes.append(Note(pitch, round(s, 6), round(min(d, end - s), 6), vel))
         return notes
