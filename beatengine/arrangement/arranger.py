@@ -20,6 +20,7 @@ from beatengine.arrangement.energy import (
     chord_voices,
     crashes_placed,
     drums_left_out,
+    even_touch,
     fills_into,
     gain,
     order_by_energy,
@@ -131,6 +132,7 @@ class Arranger:
             start += sec.bars * bpb
         order_by_energy([s.energy for s in p.sections], [s.bars for s in p.sections], written,
                         risers, bpb, lighter)
+        even_touch(written)
         for placed, notes, rise in zip(out.sections, written, risers, strict=True):
             for part in notes.keys() | rise.keys():
                 out.notes[part] += _placed(notes.get(part, []) + rise.get(part, []), placed.start,

@@ -1,7 +1,8 @@
 """What a section's energy (0-1) does to its parts, so that quiet sections sound quiet:
 
 - which parts play (`parts_for`) and which drum pieces (`drums_left_out`);
-- how many voices the chords have and how loud every part is (`chord_voices`, `gain`);
+- how many voices the chords have and how loud every part is (`chord_voices`, `gain`), every
+  section's drums first brought to one touch (`even_touch`);
 - a riser (a snare roll, 8ths then 16ths, getting louder) at the end of a build or breakdown that
   leads into a drop or chorus (`riser`); fills only into a section as busy or busier
   (`fills_into`); crashes only on phrase starts, one where a busy section enters
@@ -49,6 +50,26 @@ def drums_left_out(genre: str, name: str, energy: float) -> list[str]:
     if genre in DRUMS_FIRST and name == "breakdown":
         return ["kick", *TOMS_AND_CRASH]
     return [] if energy >= 0.45 else ["kick", "snare", *TOMS_AND_CRASH]
+
+
+def even_touch(written: list[dict[str, list[Note]]]) -> None:
+    """Bring every section's drums to one touch before energy sets their loudness (in place): a
+    take borrows a real drummer's touch, so one section's kick and snare may be played harder than
+    a busier section's; each section's mean of kick and snare on the beat is moved to the
+    song's (by at most a factor of two), so the loudness a listener hears follows the energy."""
+    def skeleton(notes: list[Note]) -> list[int]:          # kick and snare on the beat
+        return [n.velocity for n in notes if n.pitch in KICKS | SNARES
+                and abs(n.start - round(n.start)) < 0.1]
+    everything = [v for w in written for v in skeleton(w.get("drums", []))]
+    if not everything:
+        return
+    song = sum(everything) / len(everything)
+    for w in written:
+        own = skeleton(w.get("drums", []))
+        if own:
+            k = min(2.0, max(0.5, song * len(own) / sum(own)))
+            w["drums"] = [Note(n.pitch, n.start, n.duration, min(127, max(1, round(n.velocity * k))))
+                          for n in w["drums"]]
 
 
 def gain(energy: float) -> float:
