@@ -31,6 +31,14 @@ class Section:
 ENERGY = {"intro": 0.3, "verse": 0.55, "chorus": 0.9, "hook": 0.9, "bridge": 0.65, "break": 0.45,
           "build": 0.6, "drop": 1.0, "breakdown": 0.3, "outro": 0.3}
 
+@dataclass(frozen=True)
+class Family:
+    """A family of genres' forms: the form at each length in phrases, and what a longer song
+    inserts before its last section (largest first)."""
+    forms: dict[int, str]
+    extensions: tuple[str, ...]
+
+
 SONG = {  # pop, rock, R&B, funk, jazz, latin, reggae, lo-fi ...: verse / chorus
     1: "chorus:1",
     2: "verse:1 chorus:1",
@@ -85,24 +93,23 @@ CLUB = {  # house, techno, drum & bass: DJ-friendly blocks around two drops
     15: "intro:2 build:2 drop:4 breakdown:1 drop:4 outro:2",
     16: "intro:2 build:2 drop:4 breakdown:2 drop:4 outro:2",
 }
-FAMILY = {"house": CLUB, "techno": CLUB, "drum_and_bass": CLUB,
-          "trap": HIP_HOP, "drill": HIP_HOP, "boom_bap": HIP_HOP}
-# what a form longer than its table inserts before its last section, largest first
-EXTENSIONS = {id(SONG): ("verse:2 chorus:2", "chorus:2", "break:1"),
-              id(HIP_HOP): ("verse:2 hook:2", "hook:2", "break:1"),
-              id(CLUB): ("breakdown:1 drop:2", "drop:2", "break:1")}
+SONG_FAMILY = Family(SONG, ("verse:2 chorus:2", "chorus:2", "break:1"))
+HIP_HOP_FAMILY = Family(HIP_HOP, ("verse:2 hook:2", "hook:2", "break:1"))
+CLUB_FAMILY = Family(CLUB, ("breakdown:1 drop:2", "drop:2", "break:1"))
+FAMILY = {"house": CLUB_FAMILY, "techno": CLUB_FAMILY, "drum_and_bass": CLUB_FAMILY,
+          "trap": HIP_HOP_FAMILY, "drill": HIP_HOP_FAMILY, "boom_bap": HIP_HOP_FAMILY}
 
 
 def _parse(form: str) -> list[tuple[str, int]]:
     return [(name, int(n)) for name, n in (part.split(":") for part in form.split())]
 
 
-def _phrases_for(table: dict[int, str], phrases: int) -> list[tuple[str, int]]:
-    """The table's form for `phrases`, extended past its longest entry before the last section."""
-    longest = max(table)
-    form = _parse(table[min(phrases, longest)])
+def _phrases_for(family: Family, phrases: int) -> list[tuple[str, int]]:
+    """The family's form for `phrases`, extended past its longest before the last section."""
+    longest = max(family.forms)
+    form = _parse(family.forms[min(phrases, longest)])
     left = phrases - longest
-    for extension in EXTENSIONS[id(table)]:
+    for extension in family.extensions:
         block = _parse(extension)
         size = sum(n for _, n in block)
         while left >= size:
@@ -115,12 +122,13 @@ def form_for(genre: str, bars: int) -> list[Section]:
     """The genre's default form for exactly `bars` bars (see the module docstring)."""
     if bars < 1:
         raise ValueError(f"a song needs at least one bar, got {bars}")
-    table = FAMILY.get(genre, SONG)
+    family = FAMILY.get(genre, SONG_FAMILY)
     phrases, extra = divmod(bars, PHRASE_BARS)
     if phrases == 0:
-        name, _ = _parse(table[1])[0]
+        name, _ = _parse(family.forms[1])[0]
         return [Section(name, bars, ENERGY[name])]
-    sections = [Section(name, n * PHRASE_BARS, ENERGY[name]) for name, n in _phrases_for(table, phrases)]
+    sections = [Section(name, n * PHRASE_BARS, ENERGY[name])
+                for name, n in _phrases_for(family, phrases)]
     last = sections[-1]
     sections[-1] = Section(last.name, last.bars + extra, last.energy)
     return sections
