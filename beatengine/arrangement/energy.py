@@ -17,6 +17,8 @@
 from collections.abc import Callable
 
 from beatengine.midi_io import Note
+from beatengine.roles.drums import vocab as DV
+from beatengine.roles.drums.kicks import KICK_NOTES
 
 PARTS = ("drums", "bass", "chords", "melody")
 
@@ -24,11 +26,16 @@ PARTS = ("drums", "bass", "chords", "melody")
 # and the breakdown drops the kick (Butler, Unlocking the Groove, 2006; DeSantis, Making Music)
 DRUMS_FIRST = frozenset({"house", "techno"})
 TOMS_AND_CRASH = ["low_tom", "mid_tom", "high_tom", "crash"]
-KICKS = frozenset({35, 36})
-SNARES = frozenset({37, 38, 39, 40})
-RISER_PITCH = 38                    # the acoustic snare: the classic snare-roll build
-CRASH = 49
-CRASHES = frozenset({49, 52, 55, 57})
+def _notes_of(piece: int) -> frozenset[int]:
+    """The General MIDI notes a kit piece is played with (the Groove MIDI Dataset's kit map)."""
+    return frozenset(note for note, p in DV.TD11_TO_PIECE.items() if p == piece)
+
+
+KICKS = frozenset(KICK_NOTES)
+SNARES = _notes_of(DV.SNARE)                # snare, rim, clap
+CRASHES = _notes_of(DV.CRASH)
+RISER_PITCH = DV.GM_NOTE[DV.SNARE]          # the acoustic snare: the classic snare-roll build
+CRASH = DV.GM_NOTE[DV.CRASH]
 LEADS_INTO_DROP = 0.85              # a following section at least this energetic is a "drop"
 _EPS = 1e-6
 
