@@ -11,12 +11,15 @@ one another, built from the role engines.
   the lead sits above the chords' register and the chords above the bass's.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from beatengine.arrangement import replay
 from beatengine.arrangement.energy import (
     PARTS,
     SNARES,
+    Lighter,
     chord_voices,
     crashes_placed,
     drums_left_out,
@@ -112,7 +115,7 @@ class Arranger:
         leads: dict[str, tuple[list[Note], float]] = {}   # a section's lead and its length in beats
         written: list[PartNotes] = []
         risers: list[PartNotes] = []
-        lighter: list[dict[str, list[list[Note]]]] = []
+        lighter: list[dict[str, Lighter]] = []
         firsts: dict[str, First] = {}
         start = 0.0
         for i, sec in enumerate(p.sections):
@@ -123,12 +126,15 @@ class Arranger:
             following = p.sections[i + 1].energy if i + 1 < len(p.sections) else None
             notes, rise = self.drums_and_bass(p, i, parts, spans, following, firsts)
             notes |= self.lead_part(p, i, parts, spans, leads)
-            versions = self.chord_part(p, sec, spans) if "chords" in parts else []
-            if versions:
-                notes["chords"] = versions[0]
+            fewer: dict[str, Lighter] = {}
+            if "chords" in parts:
+                voiced = self.chord_part(p, sec, spans)
+                voices = chord_voices(sec.energy)
+                notes["chords"] = voiced(voices)
+                fewer["chords"] = partial(map, voiced, range(voices - 1, 1, -1))
             written.append(notes)
             risers.append(rise)
-            lighter.append({"chords": versions[1:]})
+            lighter.append(fewer)
             start += sec.bars * bpb
         order_by_energy([s.energy for s in p.sections], [s.bars for s in p.sections], written,
                         risers, bpb, lighter)
@@ -182,16 +188,19 @@ class Arranger:
         return {"drums": drums}, {"drums": riser(sec.bars, rise, bpb)}
 
     @staticmethod
-    def chord_part(p: ArrangementParams, sec: Section, spans: list[Span]) -> list[list[Note]]:
-        """The section's chords as the energy voices them (pads when quiet, the genre's style
-        otherwise), then voiced with one voice fewer at a time down to two: the lighter versions
-        a quieter section falls back on."""
+    def chord_part(p: ArrangementParams, sec: Section, spans: list[Span]
+                   ) -> Callable[[int], list[Note]]:
+        """The section's chords, voiced in so many voices, in the style its energy asks for (pads
+        when quiet, the genre's style otherwise): the energy's voice count, and fewer where a
+        quieter section falls back on a lighter part."""
         low, high = REGISTERS["chords"]
         style = "pad" if sec.energy < 0.45 else GENRE_VOICING.get(p.genre, "block")
         chords = [(s.start, s.beats, s.chord) for s in spans]
-        return [voice_progression(chords, style, p.time_signature, low, high, seed=p.seed,
-                                  humanize=0.3, max_voices=voices)
-                for voices in range(chord_voices(sec.energy), 1, -1)]
+
+        def voiced(voices: int) -> list[Note]:
+            return voice_progression(chords, style, p.time_signature, low, high, seed=p.seed,
+                                     humanize=0.3, max_voices=voices)
+        return voiced
 
     def bass_part(self, p: ArrangementParams, i: int, parts: list[str], spans: list[Span],
                   drums: list[Note] | None) -> PartNotes:

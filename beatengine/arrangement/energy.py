@@ -14,7 +14,7 @@
   riser.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from beatengine.midi_io import Note
 from beatengine.roles.drums import vocab as DV
@@ -205,14 +205,17 @@ def thin(part: str, notes: list[Note], keep: int, bar_beats: int,
     return [notes[i] for i in chosen]
 
 
+Lighter = Callable[[], Iterable[list[Note]]]
+
+
 def order_by_energy(energies: list[float], bars: list[int], written: list[dict[str, list[Note]]],
                     fixed: list[dict[str, list[Note]]], bar_beats: int,
-                    lighter: list[dict[str, list[list[Note]]]]) -> None:
+                    lighter: list[dict[str, Lighter]]) -> None:
     """Thin `written` (per section, per part; section beats) in place so that no section has more
     notes per bar in a part than a section of higher energy. `fixed` notes (risers) count but are
-    never removed; `lighter` offers a part written again with less (chords with fewer voices,
-    lightest last), taken before any note is dropped. Sections are visited from the most energetic
-    down, so every cap is final."""
+    never removed; `lighter` writes a part again with less (chords with fewer voices, lightest
+    last; only made where needed), taken before any note is dropped. Sections are visited from the
+    most energetic down, so every cap is final."""
     order = sorted(range(len(energies)), key=lambda i: -energies[i])
     for part in PARTS:
         for k, i in enumerate(order):
@@ -223,11 +226,13 @@ def order_by_energy(energies: list[float], bars: list[int], written: list[dict[s
             keep = int(cap * bars[i] + _EPS) - len(fixed[i].get(part, []))
             if len(written[i][part]) <= keep:
                 continue
-            versions = lighter[i].get(part, [])
-            fits = [v for v in versions if len(v) <= keep]
+            lightest = written[i][part]
+            for version in lighter[i][part]() if part in lighter[i] else ():
+                lightest = version
+                if len(version) <= keep:
+                    break
             quiet_from = min((n.start for n in fixed[i].get(part, [])), default=float("inf"))
-            written[i][part] = fits[0] if fits else thin(
-                part, (versions or [written[i][part]])[-1], keep, bar_beats, quiet_from)
+            written[i][part] = thin(part, lightest, keep, bar_beats, quiet_from)
 
 
 def _count(written: dict[str, list[Note]], fixed: dict[str, list[Note]], part: str) -> int:
